@@ -1,0 +1,110 @@
+# tickflow — build, test, bench, fuzz. `make help` lists the targets.
+#
+# Variants live side by side: build/ is the optimised build, build/san-<list>/ a sanitizer build
+# (SANITIZER=address,undefined is what `make test` uses), build/fuzz/ the clang libFuzzer build.
+
+SANITIZER ?=
+CC ?= cc
+comma := ,
+
+ifeq ($(SANITIZER),)
+  OUT := build
+  OPT := -O2
+  SANFLAGS :=
+else
+  OUT := build/san-$(subst $(comma),-,$(SANITIZER))
+  OPT := -O1
+  SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CPPFLAGS := -Isrc -D_GNU_SOURCE -MMD -MP
+CFLAGS := -std=c11 -g $(OPT) $(WARN) $(SANFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(SANFLAGS)
+LDLIBS := -lwslay -lssl -lcrypto -lcurl -lm -lpthread
+
+SRC := $(shell find src -name '*.c' | sort)
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+OBJ := $(SRC:%.c=$(OUT)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(OUT)/obj/%.o)
+UNIT_SRC := $(shell find tests/unit -name '*.c' | sort)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(OUT)/obj/%.o)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(OUT)/bench/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_TIME ?= 60
+
+.PHONY: all deps run test test-run check bench bench-build fuzz fuzz-build fuzz-smoke clean help lint
+
+all: deps $(OUT)/tickflow
+
+help:
+	@echo "make            build build/tickflow (installs missing Debian packages first)"
+	@echo "make run        build and run the main job"
+	@echo "make test       build with ASan+UBSan and run every test"
+	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make fuzz       run every libFuzzer target for FUZZ_TIME seconds (default 60)"
+	@echo "SANITIZER=address|undefined|thread  build a sanitizer variant under build/san-*/"
+
+deps:
+	@scripts/deps.sh
+
+$(OUT)/tickflow: $(OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/unit_tests: $(UNIT_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/bench/%: $(OUT)/obj/bench/%.o $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson
+
+run: all
+	@scripts/run.sh $(OUT)/tickflow
+
+# The test command of README.md and .ci/run: sanitizer build, unit, fuzz smoke and integration tests.
+test:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined test-run
+
+test-run: $(OUT)/tickflow $(OUT)/unit_tests fuzz-build
+	@tests/run.sh $(OUT)
+
+check: test
+
+bench: deps
+	@$(MAKE) --no-print-directory SANITIZER= bench-build
+	@scripts/bench.sh build
+
+bench-build: $(OUT)/tickflow $(BENCH_BIN)
+
+fuzz-build: $(FUZZ_BIN)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=c11 -g -O1 $(WARN) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+fuzz: deps fuzz-build
+	@for f in $(FUZZ_BIN); do echo "== $$f ($(FUZZ_TIME)s)"; \
+	  mkdir -p build/fuzz/corpus/$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 build/fuzz/corpus/$$(basename $$f) tests/fuzz/seeds/$$(basename $$f) || exit 1; done
+
+lint:
+	@scripts/lint.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
