@@ -63,10 +63,64 @@ static bool scan_int(const char *s, size_t len, size_t *pos, int64_t *out)
 	return true;
 }
 
+static const uint64_t pow10_8[9] = {100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
+
+/* A decimal string's contents at *pos up to its closing quote (left at *pos). The common shape —
+ * at most 10 integer digits and 1..8 decimals — is parsed here in the same pass; anything else goes
+ * through tf_dec_parse, so the accepted language is exactly tf_dec_parse's. */
+static bool scan_dec(const char *s, size_t len, size_t *pos, tf_dec *out)
+{
+	size_t i = *pos;
+	bool neg = i < len && s[i] == '-';
+	i += neg;
+	size_t d0 = i;
+	uint64_t v = 0, f = 0;
+	while (i < len && (unsigned)(s[i] - '0') < 10 && i - d0 < 11)
+		v = v * 10 + (uint64_t)(s[i++] - '0');
+	size_t nd = i - d0, fd = 0;
+	if (nd == 0 || nd > 10 || (nd > 1 && s[d0] == '0'))
+		goto general;
+	if (i < len && s[i] == '.') {
+		size_t f0 = ++i;
+		while (i < len && (unsigned)(s[i] - '0') < 10 && i - f0 < 9)
+			f = f * 10 + (uint64_t)(s[i++] - '0');
+		fd = i - f0;
+		if (fd == 0 || fd > 8)
+			goto general;
+	}
+	if (i >= len || s[i] != '"')
+		goto general;
+	tf_dec mag = (tf_dec)(v * 100000000u + f * pow10_8[fd]);
+	*out = neg ? -mag : mag;
+	*pos = i;
+	return true;
+general:
+	i = *pos;
+	while (i < len && dec_byte((unsigned char)s[i]))
+		i++;
+	if (i >= len || s[i] != '"' || tf_dec_parse(s + *pos, i - *pos, out) != TF_OK)
+		return false;
+	*pos = i;
+	return true;
+}
+
+/* Index of a decimal key in c o h l v q order, or -1. */
+static int dec_key(char k)
+{
+	switch (k) {
+	case 'c': return 0;
+	case 'o': return 1;
+	case 'h': return 2;
+	case 'l': return 3;
+	case 'v': return 4;
+	case 'q': return 5;
+	default: return -1;
+	}
+}
+
 /* Scans one element at *pos into r; false to decline. */
 static bool scan_element(const char *s, size_t len, size_t *pos, mini_rec *r)
 {
-	static const char dec_keys[] = "cohlvq";
 	size_t i = *pos;
 	if (i >= len || s[i] != '{')
 		return false;
@@ -99,18 +153,16 @@ static bool scan_element(const char *s, size_t len, size_t *pos, mini_rec *r)
 			r->sym_len = (uint32_t)(i - st);
 			i++;
 		} else {
-			const char *kp = k ? strchr(dec_keys, k) : NULL;
-			if (!kp)
+			int dk = dec_key(k);
+			if (dk < 0)
 				return false;
-			bit = 3 + (unsigned)(kp - dec_keys);
+			bit = 3 + (unsigned)dk;
 			if (i >= len || s[i] != '"')
 				return false;
-			size_t st = ++i;
-			while (i < len && dec_byte((unsigned char)s[i]))
-				i++;
-			if (i >= len || s[i] != '"' || tf_dec_parse(s + st, i - st, &r->v[kp - dec_keys]) != TF_OK)
-				return false;
 			i++;
+			if (!scan_dec(s, len, &i, &r->v[dk]))
+				return false;
+			i++; /* the closing quote */
 		}
 		if (seen & (1u << bit))
 			return false; /* duplicate key: the reference path rejects it with its message */
