@@ -27,7 +27,7 @@ typedef struct {
 typedef enum {
 	TF_MSG_EVENTS,          /* market events, delivered to the handler */
 	TF_MSG_REPLY,           /* {"result":...,"id":N}: answer to SUBSCRIBE / LIST_SUBSCRIPTIONS */
-	TF_MSG_ERROR,           /* {"code":N,"msg":"..."} */
+	TF_MSG_ERROR,           /* {"code":N,"msg":"..."}; err->msg = "binance error N: ..." */
 	TF_MSG_SERVER_SHUTDOWN, /* {"e":"serverShutdown",...}: the server will drop us; reconnect early */
 } tf_msg_kind;
 
@@ -48,6 +48,11 @@ tf_err tf_market_decode_rest_klines(const char *body, size_t len, const char *sy
  * shape (no "timestamp", "quote":[{}]) is a valid empty result. Yahoo's {"chart":{"error":{..}}}
  * is TF_ERR_REMOTE with the description in err. */
 tf_err tf_market_decode_yahoo_chart(const char *body, size_t len, const tf_tick_handler *h, tf_decode_err *err);
+
+/* A Binance error payload {"code":-1121,"msg":"Invalid symbol."} (REST body or WebSocket reply):
+ * returns TF_ERR_REMOTE with *code set and err->msg "binance error -1121: Invalid symbol.";
+ * TF_ERR_PARSE / TF_ERR_SCHEMA when body is not such a payload. */
+tf_err tf_market_decode_binance_error(const char *body, size_t len, int64_t *code, tf_decode_err *err);
 
 /* Appends the normalised JSON line (no newline) for a tick, as `tickflow ingest --out` prints it:
  * {"kind":"miniTicker","symbol":"BTCUSDT","event_time":1592594715775,...,"dead":false}
