@@ -539,39 +539,18 @@ bool tf_sim_kline_at(const tf_sim *s, int idx, int64_t interval_ms, int64_t t, t
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-size_t tf_sim_fmt_dec(tf_dec v, char out[TF_DEC_STR_MAX])
-{
-	char tmp[TF_DEC_STR_MAX];
-	size_t n = 0;
-	unsigned __int128 u = v < 0 ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
-	int digits = 0;
-	do {
-		tmp[n++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-		if (++digits == 8)
-			tmp[n++] = '.';
-	} while (u || digits < 9);
-	size_t len = 0;
-	if (v < 0)
-		out[len++] = '-';
-	while (n)
-		out[len++] = tmp[--n];
-	out[len] = '\0';
-	return len;
-}
-
 tf_err tf_sim_mini_ticker_json(const tf_sim *s, int idx, int64_t event_ms, tf_buf *out)
 {
 	tf_sim_stats st;
 	tf_sim_stats24(s, idx, &st);
 	char c[TF_DEC_STR_MAX], o[TF_DEC_STR_MAX], h[TF_DEC_STR_MAX], l[TF_DEC_STR_MAX];
 	char v[TF_DEC_STR_MAX], q[TF_DEC_STR_MAX];
-	tf_sim_fmt_dec(st.last, c);
-	tf_sim_fmt_dec(st.open, o);
-	tf_sim_fmt_dec(st.high, h);
-	tf_sim_fmt_dec(st.low, l);
-	tf_sim_fmt_dec(st.volume, v);
-	tf_sim_fmt_dec(st.quote_volume, q);
+	tf_dec_format(st.last, c);
+	tf_dec_format(st.open, o);
+	tf_dec_format(st.high, h);
+	tf_dec_format(st.low, l);
+	tf_dec_format(st.volume, v);
+	tf_dec_format(st.quote_volume, q);
 	return tf_buf_appendf(out,
 			      "{\"e\":\"24hrMiniTicker\",\"E\":%lld,\"s\":\"%s\",\"c\":\"%s\",\"o\":\"%s\","
 			      "\"h\":\"%s\",\"l\":\"%s\",\"v\":\"%s\",\"q\":\"%s\"}",

@@ -107,7 +107,4 @@ void tf_sim_on_trade(tf_sim *s, void (*fn)(void *ud, int idx, const tf_sim_trade
 /* Appends one 24hrMiniTicker element for a symbol as of its last advance, event time E. */
 tf_err tf_sim_mini_ticker_json(const tf_sim *s, int idx, int64_t event_ms, tf_buf *out);
 
-/* Formats a decimal with exactly 8 decimals ("0.02456700"); returns the length. */
-size_t tf_sim_fmt_dec(tf_dec v, char out[TF_DEC_STR_MAX]);
-
 #endif
