@@ -37,8 +37,7 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Decodes s[0..n) into out (cap bytes incl. NUL). */
-static tf_err decode(const char *s, size_t n, char *out, size_t cap)
+tf_err tf_xpct_decode(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -77,10 +76,10 @@ tf_err tf_xquery_parse(const char *query, tf_xparam *out, int max, int *n)
 			const char *eq = memchr(p, '=', len);
 			size_t nl = eq ? (size_t)(eq - p) : len;
 			tf_xparam *x = &out[*n];
-			tf_err err = decode(p, nl, x->name, sizeof x->name);
+			tf_err err = tf_xpct_decode(p, nl, x->name, sizeof x->name);
 			if (!err)
-				err = eq ? decode(eq + 1, len - nl - 1, x->value, sizeof x->value)
-					 : decode("", 0, x->value, sizeof x->value);
+				err = eq ? tf_xpct_decode(eq + 1, len - nl - 1, x->value, sizeof x->value)
+					 : tf_xpct_decode("", 0, x->value, sizeof x->value);
 			if (err)
 				return err;
 			x->used = 0;

@@ -45,4 +45,8 @@ typedef struct {
 } tf_xparam;
 tf_err tf_xquery_parse(const char *query, tf_xparam *out, int max, int *n);
 
+/* Percent-decodes s[0..n) ('+' = space) into out (cap bytes incl. NUL). TF_ERR_PARSE for a bad
+ * escape or a NUL, TF_ERR_TOO_BIG when out is too small. */
+tf_err tf_xpct_decode(const char *s, size_t n, char *out, size_t cap);
+
 #endif

@@ -71,6 +71,8 @@ struct tf_sim {
 	int n, nstocks;
 	sym *syms;                /* n crypto symbols then nstocks stocks */
 	int cursor;               /* round-robin position of the next frame */
+	int *frame_idx;           /* symbols of the last frame */
+	size_t frame_n;
 	int64_t now;
 	void (*on_trade)(void *ud, int idx, const tf_sim_trade *t);
 	void *on_trade_ud;
@@ -335,8 +337,9 @@ tf_err tf_sim_new(const tf_sim_config *cfg, tf_sim **out)
 		goto out;
 	s->nstocks = tf_sim_stock_catalogue(cfg->seed, cat + s->n, MAX_STOCKS);
 	s->syms = calloc((size_t)(s->n + s->nstocks), sizeof *s->syms);
+	s->frame_idx = calloc((size_t)s->n, sizeof *s->frame_idx);
 	err = TF_ERR_NOMEM;
-	if (!s->syms)
+	if (!s->syms || !s->frame_idx)
 		goto out;
 	for (int i = 0; i < s->n + s->nstocks; i++) {
 		uint64_t x = cfg->seed ^ ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
@@ -360,6 +363,7 @@ void tf_sim_free(tf_sim *s)
 		for (int i = 0; i < s->n + s->nstocks; i++)
 			free(s->syms[i].ring);
 	free(s->syms);
+	free(s->frame_idx);
 	free(s);
 }
 
@@ -380,6 +384,12 @@ int tf_sim_nsymbols(const tf_sim *s)
 int tf_sim_nstocks(const tf_sim *s)
 {
 	return s->nstocks;
+}
+
+const int *tf_sim_last_frame(const tf_sim *s, size_t *n)
+{
+	*n = s->frame_n;
+	return s->frame_idx;
 }
 
 int64_t tf_sim_now(const tf_sim *s)
@@ -571,7 +581,7 @@ tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *
 			continue;
 		if ((err = tf_buf_append(out, n ? "," : "[", 1)) || (err = tf_sim_mini_ticker_json(s, i, now_ms, out)))
 			goto out;
-		n++;
+		s->frame_idx[n++] = i;
 	}
 	if (n && (err = tf_buf_append(out, "]", 1)))
 		goto out;
@@ -580,9 +590,11 @@ tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *
 	for (int j = 0; j < visited; j++)
 		s->syms[(first + j) % s->n].changed = false;
 	s->cursor = (first + visited) % s->n;
+	s->frame_n = n;
 	*nrecords = n;
 out:
 	if (err) {
+		s->frame_n = 0;
 		out->len = start;
 		if (out->data)
 			out->data[start] = '\0';

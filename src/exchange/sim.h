@@ -41,6 +41,10 @@ tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *
 
 /* ---- additions used by the exchange ---------------------------------------------------------- */
 
+/* The symbol indexes of the elements of the last successful tf_sim_next_frame, in order; valid
+ * until the next call. */
+const int *tf_sim_last_frame(const tf_sim *s, size_t *n);
+
 /* extra_trade_rate that lets a caller draw records_per_s miniTicker records a second from
  * nsymbols symbols (each symbol then trades ~4 times per visit, so almost every visit has news). */
 double tf_sim_rate_for(double records_per_s, int nsymbols);
