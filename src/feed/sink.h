@@ -39,10 +39,16 @@ static inline tf_err tf_sink_close(tf_sink *s)
 	return s ? s->close(s) : TF_OK;
 }
 
-/* JSON-lines sink. out_path: file to create/truncate, or "-" for stdout; one line per record
- * (tf_market_tick_json). dlq_path: dead letters as JSON lines
+typedef enum {
+	TF_JSONL_TICKS,   /* the normalised tick: tf_market_tick_json */
+	TF_JSONL_RECORDS, /* the record as Kafka gets it: {"key":..,"timestamp":E,"value":"<raw JSON as a string>"} */
+} tf_jsonl_format;
+
+/* JSON-lines sink. out_path: file to create/truncate, or "-" for stdout; one line per record in
+ * `format`. dlq_path: dead letters as JSON lines
  * {"reason":..,"recv_ms":..,"raw":"..."} ("raw_b64" when raw is not UTF-8); NULL = a warning log
  * line each (raw cut to 200 bytes). TF_ERR_IO when a file cannot be opened (errbuf says which). */
-tf_err tf_sink_jsonl_new(const char *out_path, const char *dlq_path, tf_sink **out, char *errbuf, size_t errcap);
+tf_err tf_sink_jsonl_new(const char *out_path, const char *dlq_path, tf_jsonl_format format, tf_sink **out,
+			 char *errbuf, size_t errcap);
 
 #endif

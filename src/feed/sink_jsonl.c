@@ -17,6 +17,7 @@ typedef struct {
 	tf_sink base;
 	FILE *out, *dlq;      /* dlq NULL: dead letters are logged */
 	bool out_is_stdout;
+	tf_jsonl_format format;
 	tf_buf line;
 	char *outbuf;
 } jsonl_sink;
@@ -90,7 +91,20 @@ static tf_err jsonl_write(tf_sink *s, const tf_feed_record *r)
 {
 	jsonl_sink *j = (jsonl_sink *)s;
 	tf_buf_reset(&j->line);
-	tf_err err = tf_market_tick_json(r->tick, &j->line);
+	tf_err err;
+	if (j->format == TF_JSONL_TICKS) {
+		err = tf_market_tick_json(r->tick, &j->line);
+	} else {
+		err = tf_buf_append(&j->line, "{\"key\":", 7);
+		if (!err)
+			err = json_string(&j->line, r->key, r->key_len);
+		if (!err)
+			err = tf_buf_appendf(&j->line, ",\"timestamp\":%lld,\"value\":", (long long)r->timestamp_ms);
+		if (!err) /* decoded JSON is valid UTF-8, so the string holds the exact bytes */
+			err = json_string(&j->line, r->value, r->value_len);
+		if (!err)
+			err = tf_buf_append(&j->line, "}", 1);
+	}
 	if (!err)
 		err = tf_buf_append(&j->line, "\n", 1);
 	if (!err)
@@ -167,13 +181,15 @@ static tf_err jsonl_close(tf_sink *s)
 	return err;
 }
 
-tf_err tf_sink_jsonl_new(const char *out_path, const char *dlq_path, tf_sink **out, char *errbuf, size_t errcap)
+tf_err tf_sink_jsonl_new(const char *out_path, const char *dlq_path, tf_jsonl_format format, tf_sink **out,
+			 char *errbuf, size_t errcap)
 {
 	*out = NULL;
 	jsonl_sink *j = calloc(1, sizeof *j);
 	if (!j)
 		return TF_ERR_NOMEM;
 	j->base = (tf_sink){jsonl_write, jsonl_dead_letter, jsonl_flush, jsonl_close};
+	j->format = format;
 	tf_buf_init(&j->line, LINE_MAX_BYTES);
 	j->outbuf = malloc(1u << 16);
 	if (!j->outbuf) {

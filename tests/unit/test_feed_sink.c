@@ -40,7 +40,7 @@ TF_TEST(feed_sink_jsonl_writes_records_and_dead_letters)
 
 	tf_sink *s;
 	char errbuf[256];
-	TF_CHECK_EQ_INT(tf_sink_jsonl_new(out, dlq, &s, errbuf, sizeof errbuf), TF_OK);
+	TF_CHECK_EQ_INT(tf_sink_jsonl_new(out, dlq, TF_JSONL_TICKS, &s, errbuf, sizeof errbuf), TF_OK);
 	tf_feed_record r = {t.symbol, strlen(t.symbol), t.raw, t.raw_len, t.event_time, &t};
 	TF_CHECK_EQ_INT(s->write(s, &r), TF_OK);
 	TF_CHECK_EQ_INT(s->write_dead_letter(s, "{\"a\":\"\xc3\xa9\n\"}", 11, "bad \"element\"", 5), TF_OK);
@@ -68,7 +68,29 @@ TF_TEST(feed_sink_jsonl_reports_unwritable_paths)
 {
 	tf_sink *s = NULL;
 	char errbuf[256] = "";
-	TF_CHECK_EQ_INT(tf_sink_jsonl_new("/nonexistent-dir/x.jsonl", NULL, &s, errbuf, sizeof errbuf), TF_ERR_IO);
+	TF_CHECK_EQ_INT(tf_sink_jsonl_new("/nonexistent-dir/x.jsonl", NULL, TF_JSONL_TICKS, &s, errbuf, sizeof errbuf), TF_ERR_IO);
 	TF_CHECK(s == NULL);
 	TF_CHECK(strstr(errbuf, "/nonexistent-dir/x.jsonl") != NULL);
+}
+
+TF_TEST(feed_sink_jsonl_record_format_keeps_the_exact_bytes)
+{
+	char out[] = "/tmp/tf-sink-rec.XXXXXX";
+	int fo = mkstemp(out);
+	TF_CHECK(fo >= 0);
+	close(fo);
+	tf_sink *s;
+	char errbuf[256];
+	TF_CHECK_EQ_INT(tf_sink_jsonl_new(out, NULL, TF_JSONL_RECORDS, &s, errbuf, sizeof errbuf), TF_OK);
+	static const char value[] = "{\"e\":\"trade\", \"s\":\"BTCUSDT\",\n\"p\":\"1.0\\u00e9\"}";
+	tf_feed_record r = {"BTCUSDT", 7, value, sizeof value - 1, 1592584651517, NULL};
+	TF_CHECK_EQ_INT(s->write(s, &r), TF_OK);
+	TF_CHECK_EQ_INT(tf_sink_close(s), TF_OK);
+	size_t len;
+	char *got = slurp(out, &len);
+	TF_CHECK(got != NULL);
+	TF_CHECK_EQ_MEM(got, len, "{\"key\":\"BTCUSDT\",\"timestamp\":1592584651517,\"value\":"
+				  "\"{\\\"e\\\":\\\"trade\\\", \\\"s\\\":\\\"BTCUSDT\\\",\\n\\\"p\\\":\\\"1.0\\\\u00e9\\\"}\"}\n");
+	free(got);
+	unlink(out);
 }
