@@ -23,6 +23,7 @@
 #define TF_HTTP_MAX_LINE 8192
 #define TF_HTTP_MAX_HEADER_BYTES 16384
 #define TF_HTTP_MAX_HEADERS 64
+#define TF_HTTP_MAX_PATH 2048      /* longer paths (before '?'): TF_ERR_TOO_BIG, answer 414 */
 /* Largest possible head: request line + CRLF + headers + final CRLF. */
 #define TF_HTTP_MAX_HEAD (TF_HTTP_MAX_LINE + 2 + TF_HTTP_MAX_HEADER_BYTES + 2)
 
@@ -34,8 +35,8 @@ typedef struct {
 typedef struct {
 	const char *method;    /* "GET" */
 	const char *target;    /* "/api/v3/klines?symbol=BTCUSDT" as sent (origin-form, or "*") */
-	const char *path;      /* "/api/v3/klines" (not percent-decoded) */
-	const char *query;     /* "symbol=BTCUSDT"; "" when there is no '?' */
+	const char *path;      /* "/api/v3/klines" (not percent-decoded; points into path_store) */
+	const char *query;     /* "symbol=BTCUSDT" (points into target); "" when there is no '?' */
 	int minor;             /* HTTP/1.<minor>: 0 or 1 */
 	tf_http_header headers[TF_HTTP_MAX_HEADERS];
 	size_t nheaders;
@@ -44,6 +45,7 @@ typedef struct {
 	bool keep_alive;             /* from the version and Connection header */
 	bool upgrade_websocket;      /* Upgrade: websocket and Connection has token "upgrade" */
 	size_t head_len;             /* bytes of the head, including the final CRLF CRLF */
+	char path_store[TF_HTTP_MAX_PATH];
 } tf_http_request;
 
 typedef struct {

@@ -26,7 +26,7 @@ typedef struct tf_ws_conn tf_ws_conn;
 
 typedef struct {
 	/* A complete (reassembled) data message; data is valid during the call only. Text messages
-	 * are passed as received (wslay does not check UTF-8). May be NULL (messages ignored). */
+	 * are valid UTF-8 (wslay checks; invalid text closes the connection with 1007). May be NULL. */
 	void (*on_message)(tf_ws_conn *c, void *user, const char *data, size_t len, bool binary);
 	/* A pong (answer to tf_ws_send_ping, or unsolicited). May be NULL. */
 	void (*on_pong)(tf_ws_conn *c, void *user, const char *data, size_t len);
