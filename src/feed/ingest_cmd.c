@@ -14,6 +14,7 @@
 #include "feed/sink.h"
 #include "feed/source_replay.h"
 #include "feed/source_sim.h"
+#include "feed/source_ws.h"
 #include "feed/source_yahoo.h"
 
 static volatile sig_atomic_t g_stop;
@@ -95,8 +96,20 @@ static tf_err make_source(tf_source **src, char *errbuf, size_t errcap)
 {
 	const char *s = g.source;
 	if (strcmp(s, "binance") == 0 || has_prefix(s, "url:")) {
-		snprintf(errbuf, errcap, "--source %.200s needs the WebSocket client, which this build does not have yet", s);
-		return TF_ERR_USAGE;
+		tf_source_ws_opts o = {
+			.url = has_prefix(s, "url:") ? s + 4 : TF_BINANCE_WS_URL,
+			.ca_file = g.ca_file,
+			.max_message = (size_t)g.max_message,
+			.connect_timeout_ms = (int)g.connect_timeout,
+			.ping_interval_ms = (int)g.ping_interval,
+			.pong_timeout_ms = (int)g.pong_timeout,
+			.rotate_after_ms = g.rotate_after,
+			.backoff_base_ms = g.backoff_base,
+			.backoff_max_ms = g.backoff_max,
+			.rest_url = g.rest_url,
+			.stop = &g_stop,
+		};
+		return tf_source_ws_new(&o, src, errbuf, errcap);
 	}
 	if (strcmp(s, "sim") == 0) {
 		tf_source_sim_opts o = {(uint64_t)g.seed, (int)g.symbols, g.rate};
