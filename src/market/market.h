@@ -44,9 +44,32 @@ tf_err tf_market_decode_ws(const char *msg, size_t len, tf_msg_kind *kind, const
 tf_err tf_market_decode_rest_klines(const char *body, size_t len, const char *symbol, const char *interval,
 				    const tf_tick_handler *h, tf_decode_err *err);
 
+/* REST GET /api/v3/ticker/24hr body: one object (?symbol=X) or the array of every symbol, each
+ * delivered as a TF_TICK_REST_24HR tick (event_time = closeTime, raw = the element). Elements that
+ * cannot be decoded go to on_bad ("element 7: field \"lastPrice\": ..."). A Binance error body is
+ * TF_ERR_REMOTE with err->msg "binance error -1121: Invalid symbol.". Dead symbols (last price 0,
+ * as 1,233 of 2,519 are in samples/) have tick.dead set. */
+tf_err tf_market_decode_rest_24hr(const char *body, size_t len, const tf_tick_handler *h, tf_decode_err *err);
+
+/* One market of GET /api/v3/exchangeInfo. */
+typedef struct {
+	char symbol[TF_SYMBOL_MAX];
+	char status[24];      /* "TRADING", "BREAK", "HALT", ... ([A-Z0-9_]) */
+	char base_asset[16];  /* "BTC" */
+	char quote_asset[16]; /* "USDT" */
+} tf_symbol_info;
+
+/* Decodes the "symbols" array of an exchangeInfo body into *out (an array of *n infos the caller
+ * frees with free(); NULL/0 on error). Any malformed symbol entry fails the whole body with
+ * "symbols[3]: ..." in err; a Binance error body is TF_ERR_REMOTE. */
+tf_err tf_market_decode_exchange_info(const char *body, size_t len, tf_symbol_info **out, size_t *n,
+				      tf_decode_err *err);
+
 /* Yahoo v8 /v8/finance/chart/<sym> body: one TF_TICK_BAR per bar with a close price; the weekend
  * shape (no "timestamp", "quote":[{}]) is a valid empty result. Yahoo's {"chart":{"error":{..}}}
- * is TF_ERR_REMOTE with the description in err. */
+ * is TF_ERR_REMOTE with the description in err. Bars with a null close are skipped; other nulls set
+ * TF_BAR_NO_* in tick.bar.missing. event_time = the bar's timestamp in ms. A bar has no JSON object
+ * of its own: raw slices its close value (use tf_market_tick_json for a self-contained record). */
 tf_err tf_market_decode_yahoo_chart(const char *body, size_t len, const tf_tick_handler *h, tf_decode_err *err);
 
 /* A Binance error payload {"code":-1121,"msg":"Invalid symbol."} (REST body or WebSocket reply):

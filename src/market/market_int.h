@@ -31,6 +31,12 @@ static inline uint32_t tf_market_keys_at(const tf_market_keys *k, char c)
 		       ? k->at[(unsigned char)c - TF_KEYS_FIRST] : 0;
 }
 
+/* One pass over object obj's members for the keys in names[0..n): at[i] gets the value token of
+ * names[i] or 0. A repeated listed key is TF_ERR_SCHEMA ("duplicate key \"lastPrice\""); other keys
+ * are ignored. n <= 32. */
+tf_err tf_market_fields_collect(const tf_json_doc *d, uint32_t obj, const char *const *names, size_t n,
+				uint32_t *at, tf_decode_err *err);
+
 /* Reads a symbol string value into out (validated: tf_tick_symbol_valid). TF_ERR_SCHEMA otherwise. */
 tf_err tf_market_symbol(const tf_json_doc *d, uint32_t v, const char *field, char out[TF_SYMBOL_MAX],
 			tf_decode_err *err);

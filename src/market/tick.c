@@ -63,6 +63,33 @@ tf_err tf_market_keys_collect(tf_market_keys *k, const tf_json_doc *d, uint32_t 
 	return TF_OK;
 }
 
+tf_err tf_market_fields_collect(const tf_json_doc *d, uint32_t obj, const char *const *names, size_t n,
+				uint32_t *at, tf_decode_err *err)
+{
+	size_t lens[32];
+	if (n > 32)
+		return TF_ERR_INTERNAL;
+	for (size_t i = 0; i < n; i++) {
+		at[i] = 0;
+		lens[i] = strlen(names[i]);
+	}
+	const tf_json_tok *t = d->tok;
+	uint32_t key = tf_json_child(obj);
+	for (uint32_t m = 0; m < t[obj].size; m++, key = t[key + 1].next) {
+		size_t kl = t[key].end - t[key].start;
+		const char *ks = d->src + t[key].start;
+		for (size_t i = 0; i < n; i++) {
+			if (lens[i] != kl || memcmp(ks, names[i], kl) != 0)
+				continue;
+			if (at[i])
+				return tf_json_fail(err, TF_ERR_SCHEMA, t[key].start, "duplicate key \"%s\"", names[i]);
+			at[i] = key + 1;
+			break;
+		}
+	}
+	return TF_OK;
+}
+
 tf_err tf_market_keys_need(const tf_market_keys *k, char c, uint32_t *v, tf_decode_err *err)
 {
 	*v = tf_market_keys_at(k, c);

@@ -106,11 +106,12 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 	if (pend == 0) {
 		tf_buf_reset(&c->out);
 		c->out_off = 0;
-	} else if (c->out_off > c->out.len / 2) {
+	}
+	size_t n = len < OUT_SOFT - pend ? len : OUT_SOFT - pend;
+	if (n > c->out.max - c->out.len) {   /* compact only when the written part is in the way */
 		tf_buf_consume(&c->out, c->out_off);
 		c->out_off = 0;
 	}
-	size_t n = len < OUT_SOFT - pend ? len : OUT_SOFT - pend;
 	if (tf_buf_append(&c->out, data, n) != TF_OK) {
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;

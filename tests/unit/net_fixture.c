@@ -98,7 +98,9 @@ static void ws_message(tf_ws_conn *c, void *user, const char *data, size_t len, 
 		return;
 	}
 	if (len > 5 && !memcmp(data, "many:", 5)) {   /* "many:N": N numbered messages */
-		int n = (int)strtol(data + 5, NULL, 10);
+		char num[16];
+		snprintf(num, sizeof num, "%.*s", (int)(len - 5 < 15 ? len - 5 : 15), data + 5);
+		int n = (int)strtol(num, NULL, 10);
 		char m[32];
 		for (int i = 0; i < n; i++) {
 			int k = snprintf(m, sizeof m, "m%d", i);
