@@ -56,6 +56,8 @@ struct xconn {
 	int nkl;
 	bool combined;
 	bool closing;           /* we asked to close; nothing more is sent */
+	uint16_t drain_code;    /* close with this code once the output queue is empty (0: none) */
+	int64_t drain_deadline; /* ...or at this monotonic time at the latest */
 	int64_t opened, last_pong, next_ping; /* monotonic ms */
 	int64_t win_start;
 	int win_count;
@@ -91,6 +93,27 @@ static void drop(xconn *c, uint16_t code, const char *why)
 	c->closing = true;
 	tf_info("dropping %s: %s", c->peer, why);
 	tf_ws_close(c->ws, code, why);
+}
+
+/* Like drop, but lets what is queued (serverShutdown) go out first: wslay sends a queued close
+ * frame ahead of queued data messages, so the close waits until the queue is empty (checked each
+ * tick), two seconds at most. */
+static void drop_after_drain(xconn *c, uint16_t code, const char *why)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->drain_code = code;
+	c->drain_deadline = tf_loop_now_ms(c->srv->loop) + 2000;
+	tf_info("dropping %s: %s", c->peer, why);
+}
+
+static void drain_check(xconn *c, int64_t mono)
+{
+	if (c->drain_code && (tf_ws_queued(c->ws) == 0 || mono >= c->drain_deadline)) {
+		tf_ws_close(c->ws, c->drain_code, "");
+		c->drain_code = 0;
+	}
 }
 
 /* Sends payload of stream `stream` on c, wrapped when the connection is combined. A full output
@@ -276,7 +299,7 @@ static void conn_checks(xconn *c, int64_t wall, int64_t mono)
 		tf_xrender_server_shutdown(wall, &s->msg);
 		if (tf_ws_send_text(c->ws, s->msg.data, s->msg.len) == TF_OK)
 			c->sent++;
-		drop(c, 1001, "Connection reached its maximum age");
+		drop_after_drain(c, 1001, "Connection reached its maximum age");
 		return;
 	}
 	if (mono - c->last_pong >= s->o.pong_timeout_ms) {
@@ -307,8 +330,10 @@ static void on_tick(tf_loop *l, void *ud)
 	}
 	s->last_tick = wall;
 	for (xconn *c = s->conns; c; c = c->next) {
-		if (c->closing)
+		if (c->closing) {
+			drain_check(c, mono);
 			continue;
+		}
 		send_klines(c, wall, mono);
 		if (!c->closing)
 			conn_checks(c, wall, mono);
