@@ -71,6 +71,8 @@ struct tf_sim {
 	int n, nstocks;
 	sym *syms;                /* n crypto symbols then nstocks stocks */
 	int cursor;               /* round-robin position of the next frame */
+	int *frame_idx;           /* symbols of the last frame */
+	size_t frame_n;
 	int64_t now;
 	void (*on_trade)(void *ud, int idx, const tf_sim_trade *t);
 	void *on_trade_ud;
@@ -335,8 +337,9 @@ tf_err tf_sim_new(const tf_sim_config *cfg, tf_sim **out)
 		goto out;
 	s->nstocks = tf_sim_stock_catalogue(cfg->seed, cat + s->n, MAX_STOCKS);
 	s->syms = calloc((size_t)(s->n + s->nstocks), sizeof *s->syms);
+	s->frame_idx = calloc((size_t)s->n, sizeof *s->frame_idx);
 	err = TF_ERR_NOMEM;
-	if (!s->syms)
+	if (!s->syms || !s->frame_idx)
 		goto out;
 	for (int i = 0; i < s->n + s->nstocks; i++) {
 		uint64_t x = cfg->seed ^ ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
@@ -360,6 +363,7 @@ void tf_sim_free(tf_sim *s)
 		for (int i = 0; i < s->n + s->nstocks; i++)
 			free(s->syms[i].ring);
 	free(s->syms);
+	free(s->frame_idx);
 	free(s);
 }
 
@@ -380,6 +384,12 @@ int tf_sim_nsymbols(const tf_sim *s)
 int tf_sim_nstocks(const tf_sim *s)
 {
 	return s->nstocks;
+}
+
+const int *tf_sim_last_frame(const tf_sim *s, size_t *n)
+{
+	*n = s->frame_n;
+	return s->frame_idx;
 }
 
 int64_t tf_sim_now(const tf_sim *s)
@@ -539,39 +549,18 @@ bool tf_sim_kline_at(const tf_sim *s, int idx, int64_t interval_ms, int64_t t, t
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-size_t tf_sim_fmt_dec(tf_dec v, char out[TF_DEC_STR_MAX])
-{
-	char tmp[TF_DEC_STR_MAX];
-	size_t n = 0;
-	unsigned __int128 u = v < 0 ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
-	int digits = 0;
-	do {
-		tmp[n++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-		if (++digits == 8)
-			tmp[n++] = '.';
-	} while (u || digits < 9);
-	size_t len = 0;
-	if (v < 0)
-		out[len++] = '-';
-	while (n)
-		out[len++] = tmp[--n];
-	out[len] = '\0';
-	return len;
-}
-
 tf_err tf_sim_mini_ticker_json(const tf_sim *s, int idx, int64_t event_ms, tf_buf *out)
 {
 	tf_sim_stats st;
 	tf_sim_stats24(s, idx, &st);
 	char c[TF_DEC_STR_MAX], o[TF_DEC_STR_MAX], h[TF_DEC_STR_MAX], l[TF_DEC_STR_MAX];
 	char v[TF_DEC_STR_MAX], q[TF_DEC_STR_MAX];
-	tf_sim_fmt_dec(st.last, c);
-	tf_sim_fmt_dec(st.open, o);
-	tf_sim_fmt_dec(st.high, h);
-	tf_sim_fmt_dec(st.low, l);
-	tf_sim_fmt_dec(st.volume, v);
-	tf_sim_fmt_dec(st.quote_volume, q);
+	tf_dec_format(st.last, c);
+	tf_dec_format(st.open, o);
+	tf_dec_format(st.high, h);
+	tf_dec_format(st.low, l);
+	tf_dec_format(st.volume, v);
+	tf_dec_format(st.quote_volume, q);
 	return tf_buf_appendf(out,
 			      "{\"e\":\"24hrMiniTicker\",\"E\":%lld,\"s\":\"%s\",\"c\":\"%s\",\"o\":\"%s\","
 			      "\"h\":\"%s\",\"l\":\"%s\",\"v\":\"%s\",\"q\":\"%s\"}",
@@ -592,7 +581,7 @@ tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *
 			continue;
 		if ((err = tf_buf_append(out, n ? "," : "[", 1)) || (err = tf_sim_mini_ticker_json(s, i, now_ms, out)))
 			goto out;
-		n++;
+		s->frame_idx[n++] = i;
 	}
 	if (n && (err = tf_buf_append(out, "]", 1)))
 		goto out;
@@ -601,9 +590,11 @@ tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *
 	for (int j = 0; j < visited; j++)
 		s->syms[(first + j) % s->n].changed = false;
 	s->cursor = (first + visited) % s->n;
+	s->frame_n = n;
 	*nrecords = n;
 out:
 	if (err) {
+		s->frame_n = 0;
 		out->len = start;
 		if (out->data)
 			out->data[start] = '\0';

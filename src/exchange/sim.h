@@ -41,6 +41,10 @@ tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *
 
 /* ---- additions used by the exchange ---------------------------------------------------------- */
 
+/* The symbol indexes of the elements of the last successful tf_sim_next_frame, in order; valid
+ * until the next call. */
+const int *tf_sim_last_frame(const tf_sim *s, size_t *n);
+
 /* extra_trade_rate that lets a caller draw records_per_s miniTicker records a second from
  * nsymbols symbols (each symbol then trades ~4 times per visit, so almost every visit has news). */
 double tf_sim_rate_for(double records_per_s, int nsymbols);
@@ -106,8 +110,5 @@ void tf_sim_on_trade(tf_sim *s, void (*fn)(void *ud, int idx, const tf_sim_trade
 
 /* Appends one 24hrMiniTicker element for a symbol as of its last advance, event time E. */
 tf_err tf_sim_mini_ticker_json(const tf_sim *s, int idx, int64_t event_ms, tf_buf *out);
-
-/* Formats a decimal with exactly 8 decimals ("0.02456700"); returns the length. */
-size_t tf_sim_fmt_dec(tf_dec v, char out[TF_DEC_STR_MAX]);
 
 #endif

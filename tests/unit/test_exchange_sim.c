@@ -377,12 +377,3 @@ TF_TEST(exchange_sim_names_and_lookup)
 	}
 	tf_sim_free(s);
 }
-
-TF_TEST(exchange_sim_fmt_dec)
-{
-	char b[TF_DEC_STR_MAX];
-	TF_CHECK_EQ_MEM(b, tf_sim_fmt_dec(2456700, b), "0.02456700");
-	TF_CHECK_EQ_MEM(b, tf_sim_fmt_dec(0, b), "0.00000000");
-	TF_CHECK_EQ_MEM(b, tf_sim_fmt_dec(-188095000000, b), "-1880.95000000");
-	TF_CHECK_EQ_MEM(b, tf_sim_fmt_dec((tf_dec)7900000000000000LL * 1000000, b), "79000000000000.00000000");
-}
