@@ -36,14 +36,12 @@
 #include "net/tls.h"
 
 #define TICK_MS 100            /* Binance pace: frames each second, checks each tick */
-#define KLINE_EVERY_MS 2000    /* Binance: kline updates every 2 s */
 #define MSG_PER_SECOND 5       /* Binance: 5 incoming messages a second */
 #define MAX_CONTROL_MESSAGE 65536
 
 typedef struct {
 	uint32_t key;
-	int64_t open_time;      /* open time of the candle last sent, 0 before the first */
-	int64_t last_emit;      /* monotonic ms */
+	tf_xkline_state st;
 } kline_state;
 
 typedef struct xconn xconn;
@@ -56,6 +54,8 @@ struct xconn {
 	int nkl;
 	bool combined;
 	bool closing;           /* we asked to close; nothing more is sent */
+	uint16_t drain_code;    /* close with this code once the output queue is empty (0: none) */
+	int64_t drain_deadline; /* ...or at this monotonic time at the latest */
 	int64_t opened, last_pong, next_ping; /* monotonic ms */
 	int64_t win_start;
 	int win_count;
@@ -91,6 +91,27 @@ static void drop(xconn *c, uint16_t code, const char *why)
 	c->closing = true;
 	tf_info("dropping %s: %s", c->peer, why);
 	tf_ws_close(c->ws, code, why);
+}
+
+/* Like drop, but lets what is queued (serverShutdown) go out first: wslay sends a queued close
+ * frame ahead of queued data messages, so the close waits until the queue is empty (checked each
+ * tick), two seconds at most. */
+static void drop_after_drain(xconn *c, uint16_t code, const char *why)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->drain_code = code;
+	c->drain_deadline = tf_loop_now_ms(c->srv->loop) + 2000;
+	tf_info("dropping %s: %s", c->peer, why);
+}
+
+static void drain_check(xconn *c, int64_t mono)
+{
+	if (c->drain_code && (tf_ws_queued(c->ws) == 0 || mono >= c->drain_deadline)) {
+		tf_ws_close(c->ws, c->drain_code, "");
+		c->drain_code = 0;
+	}
 }
 
 /* Sends payload of stream `stream` on c, wrapped when the connection is combined. A full output
@@ -180,31 +201,19 @@ static void send_klines(xconn *c, int64_t wall, int64_t mono)
 		kline_state *k = &c->kl[i];
 		tf_xstream st;
 		tf_xstream_from_key(k->key, &st);
-		int64_t ims = tf_xinterval_ms(st.interval);
-		tf_sim_stats stats;
-		tf_sim_stats24(s->sim, st.sym, &stats);
-		tf_sim_kline cur, prev;
-		if (!tf_sim_kline_at(s->sim, st.sym, ims, stats.close_time, &cur))
+		tf_sim_kline out[2];
+		int n = tf_xkline_due(s->sim, st.sym, st.interval, &k->st, mono, out);
+		if (!n)
 			continue;
 		tf_sim_symbol_info info;
 		tf_sim_symbol(s->sim, st.sym, &info);
 		char name[TF_XSTREAM_NAME_MAX];
 		stream_name(s, k->key, name, sizeof name);
-		/* the candle we were following closed: send its final state, x = true */
-		if (k->open_time && k->open_time != cur.open_time &&
-		    tf_sim_kline_at(s->sim, st.sym, ims, k->open_time, &prev) && prev.closed) {
+		for (int j = 0; j < n; j++) {
 			tf_buf_reset(&s->msg);
-			if (tf_xrender_kline_event(info.symbol, tf_xinterval_name(st.interval), &prev, wall, &s->msg) == TF_OK)
+			if (tf_xrender_kline_event(info.symbol, tf_xinterval_name(st.interval), &out[j], wall, &s->msg) == TF_OK)
 				send_payload(c, name, s->msg.data, s->msg.len);
-			k->last_emit = 0;
 		}
-		if (k->open_time == cur.open_time && mono - k->last_emit < KLINE_EVERY_MS)
-			continue;
-		k->open_time = cur.open_time;
-		k->last_emit = mono;
-		tf_buf_reset(&s->msg);
-		if (tf_xrender_kline_event(info.symbol, tf_xinterval_name(st.interval), &cur, wall, &s->msg) == TF_OK)
-			send_payload(c, name, s->msg.data, s->msg.len);
 	}
 }
 
@@ -276,7 +285,7 @@ static void conn_checks(xconn *c, int64_t wall, int64_t mono)
 		tf_xrender_server_shutdown(wall, &s->msg);
 		if (tf_ws_send_text(c->ws, s->msg.data, s->msg.len) == TF_OK)
 			c->sent++;
-		drop(c, 1001, "Connection reached its maximum age");
+		drop_after_drain(c, 1001, "Connection reached its maximum age");
 		return;
 	}
 	if (mono - c->last_pong >= s->o.pong_timeout_ms) {
@@ -307,8 +316,10 @@ static void on_tick(tf_loop *l, void *ud)
 	}
 	s->last_tick = wall;
 	for (xconn *c = s->conns; c; c = c->next) {
-		if (c->closing)
+		if (c->closing) {
+			drain_check(c, mono);
 			continue;
+		}
 		send_klines(c, wall, mono);
 		if (!c->closing)
 			conn_checks(c, wall, mono);
