@@ -36,14 +36,12 @@
 #include "net/tls.h"
 
 #define TICK_MS 100            /* Binance pace: frames each second, checks each tick */
-#define KLINE_EVERY_MS 2000    /* Binance: kline updates every 2 s */
 #define MSG_PER_SECOND 5       /* Binance: 5 incoming messages a second */
 #define MAX_CONTROL_MESSAGE 65536
 
 typedef struct {
 	uint32_t key;
-	int64_t open_time;      /* open time of the candle last sent, 0 before the first */
-	int64_t last_emit;      /* monotonic ms */
+	tf_xkline_state st;
 } kline_state;
 
 typedef struct xconn xconn;
@@ -203,31 +201,19 @@ static void send_klines(xconn *c, int64_t wall, int64_t mono)
 		kline_state *k = &c->kl[i];
 		tf_xstream st;
 		tf_xstream_from_key(k->key, &st);
-		int64_t ims = tf_xinterval_ms(st.interval);
-		tf_sim_stats stats;
-		tf_sim_stats24(s->sim, st.sym, &stats);
-		tf_sim_kline cur, prev;
-		if (!tf_sim_kline_at(s->sim, st.sym, ims, stats.close_time, &cur))
+		tf_sim_kline out[2];
+		int n = tf_xkline_due(s->sim, st.sym, st.interval, &k->st, mono, out);
+		if (!n)
 			continue;
 		tf_sim_symbol_info info;
 		tf_sim_symbol(s->sim, st.sym, &info);
 		char name[TF_XSTREAM_NAME_MAX];
 		stream_name(s, k->key, name, sizeof name);
-		/* the candle we were following closed: send its final state, x = true */
-		if (k->open_time && k->open_time != cur.open_time &&
-		    tf_sim_kline_at(s->sim, st.sym, ims, k->open_time, &prev) && prev.closed) {
+		for (int j = 0; j < n; j++) {
 			tf_buf_reset(&s->msg);
-			if (tf_xrender_kline_event(info.symbol, tf_xinterval_name(st.interval), &prev, wall, &s->msg) == TF_OK)
+			if (tf_xrender_kline_event(info.symbol, tf_xinterval_name(st.interval), &out[j], wall, &s->msg) == TF_OK)
 				send_payload(c, name, s->msg.data, s->msg.len);
-			k->last_emit = 0;
 		}
-		if (k->open_time == cur.open_time && mono - k->last_emit < KLINE_EVERY_MS)
-			continue;
-		k->open_time = cur.open_time;
-		k->last_emit = mono;
-		tf_buf_reset(&s->msg);
-		if (tf_xrender_kline_event(info.symbol, tf_xinterval_name(st.interval), &cur, wall, &s->msg) == TF_OK)
-			send_payload(c, name, s->msg.data, s->msg.len);
 	}
 }
 

@@ -179,6 +179,30 @@ tf_err tf_xstream_parse_list(const tf_sim *sim, const char *list, size_t len, tf
 	return TF_OK;
 }
 
+int tf_xkline_due(const tf_sim *sim, int sym, int interval, tf_xkline_state *st, int64_t mono_ms,
+		  tf_sim_kline out[2])
+{
+	int64_t ims = tf_xinterval_ms(interval);
+	tf_sim_stats stats;
+	tf_sim_stats24(sim, sym, &stats);
+	tf_sim_kline cur;
+	if (!tf_sim_kline_at(sim, sym, ims, stats.close_time, &cur))
+		return 0;
+	int n = 0;
+	/* the candle we were following has closed: its final state goes out first, x = true */
+	if (st->open_time && st->open_time != cur.open_time &&
+	    tf_sim_kline_at(sim, sym, ims, st->open_time, &out[0]) && out[0].closed) {
+		n = 1;
+		st->last_emit = 0;
+	}
+	if (st->open_time == cur.open_time && mono_ms - st->last_emit < TF_XKLINE_EVERY_MS)
+		return n;
+	st->open_time = cur.open_time;
+	st->last_emit = mono_ms;
+	out[n++] = cur;
+	return n;
+}
+
 /* ---- control messages ---------------------------------------------------------------------- */
 
 /* 1-based line and column of byte offset off, as serde (Binance's parser) counts them. */

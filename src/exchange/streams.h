@@ -64,6 +64,19 @@ bool tf_xsubs_remove(tf_xsubs *s, uint32_t key);
 tf_err tf_xstream_parse_list(const tf_sim *sim, const char *list, size_t len, tf_xsubs *subs, char *bad,
 			     size_t badcap);
 
+/* Kline stream pacing for one subscription (Binance: an update every 2 s, and the final state of a
+ * candle with x = true once it has closed). */
+typedef struct {
+	int64_t open_time;      /* candle last sent; 0 before the first */
+	int64_t last_emit;      /* monotonic ms of the last update */
+} tf_xkline_state;
+#define TF_XKLINE_EVERY_MS 2000
+
+/* Decides what a kline stream sends now: writes 0, 1 or 2 candles to out (the closed candle
+ * first, then the current one) and updates st. mono_ms is a monotonic clock. */
+int tf_xkline_due(const tf_sim *sim, int sym, int interval, tf_xkline_state *st, int64_t mono_ms,
+		  tf_sim_kline out[2]);
+
 /* What a control message did, for the caller's bookkeeping. */
 typedef struct {
 	bool changed;   /* subscriptions or the combined property changed */

@@ -225,7 +225,7 @@ tf_err tf_pipeline_run(tf_pipeline *p)
 			break;
 		}
 		if (err) {
-			tf_error("source %s failed: %s", p->o.source->name,
+			tf_debug("source %s failed: %s", p->o.source->name,
 				 p->o.source->error ? p->o.source->error(p->o.source) : tf_err_str(err));
 			break;
 		}

@@ -69,7 +69,7 @@ static tf_err json_string(tf_buf *b, const char *s, size_t n)
 			break;
 		run = i + 1;
 		if (c == '"' || c == '\\')
-			err = tf_buf_appendf(b, "\\%c", c);
+			err = tf_buf_append(b, c == '"' ? "\\\"" : "\\\\", 2);
 		else if (c == '\n')
 			err = tf_buf_append(b, "\\n", 2);
 		else

@@ -17,6 +17,8 @@ typedef struct {
 	FILE *f;
 	char name[300];
 	tf_buf line, scratch;
+	char *block;                 /* read-ahead from the file */
+	size_t block_pos, block_len;
 	bool have_line, too_long, eof;
 	uint64_t lineno;
 	tf_feed_msg pending;         /* parsed, waiting for its time */
@@ -35,24 +37,37 @@ static void sleep_ms(int64_t ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Reads the next line into r->line (without newline). false at end of file or on a read error. */
+#define BLOCK_BYTES (256u << 10)
+
+/* Reads the next line into r->line (without newline), a block at a time. A line longer than the
+ * buffer's maximum is consumed to its end and flagged too_long. false at end of file (or on a
+ * read error, noted in r->error); a last line without a newline still counts. */
 static bool read_line(replay_source *r)
 {
 	tf_buf_reset(&r->line);
 	r->too_long = false;
-	int c;
 	bool any = false;
-	while ((c = getc_unlocked(r->f)) != EOF) {
+	for (;;) {
+		if (r->block_pos == r->block_len) {
+			r->block_pos = 0;
+			r->block_len = fread(r->block, 1, BLOCK_BYTES, r->f);
+			if (r->block_len == 0) {
+				if (ferror(r->f))
+					snprintf(r->error, sizeof r->error, "cannot read '%s': %s", r->o.path, strerror(errno));
+				return any;
+			}
+		}
 		any = true;
-		if (c == '\n')
-			return true;
-		char ch = (char)c;
-		if (!r->too_long && tf_buf_append(&r->line, &ch, 1) != TF_OK)
+		const char *p = r->block + r->block_pos;
+		size_t avail = r->block_len - r->block_pos;
+		const char *nl = memchr(p, '\n', avail);
+		size_t take = nl ? (size_t)(nl - p) : avail;
+		if (!r->too_long && tf_buf_append(&r->line, p, take) != TF_OK)
 			r->too_long = true;
+		r->block_pos += take + (nl ? 1 : 0);
+		if (nl)
+			return true;
 	}
-	if (ferror(r->f))
-		snprintf(r->error, sizeof r->error, "cannot read '%s': %s", r->o.path, strerror(errno));
-	return any; /* a last line without a newline still counts */
 }
 
 /* Parses the next line into r->pending. false at the end. */
@@ -117,6 +132,7 @@ static void replay_free(tf_source *src)
 		fclose(r->f);
 	tf_buf_free(&r->line);
 	tf_buf_free(&r->scratch);
+	free(r->block);
 	free(r);
 }
 
@@ -136,6 +152,10 @@ tf_err tf_source_replay_new(const tf_source_replay_opts *o, tf_source **out, cha
 	tf_buf_init(&r->scratch, maxmsg + 4);
 	snprintf(r->name, sizeof r->name, "replay:%.250s", o->path);
 	r->base = (tf_source){r->name, replay_next, NULL, NULL, replay_error, replay_free};
+	if (!(r->block = malloc(BLOCK_BYTES))) {
+		replay_free(&r->base);
+		return TF_ERR_NOMEM;
+	}
 	if (!(r->f = fopen(o->path, "r"))) {
 		snprintf(errbuf, errcap, "cannot open replay file '%s' (%s)", o->path, strerror(errno));
 		replay_free(&r->base);

@@ -108,6 +108,17 @@ finish shutdown
 exact shutdown
 echo "ok shutdown"
 
+# 5b. Proactive rotation by age (--rotate-after): same overlap handling as 5.
+peer rotate
+ingest rotate --source "url:ws://127.0.0.1:$PORT/ws/x" --rotate-after 1s
+wait_for "$TF_TMP/peer_rotate.out" 'conn 3 open' 20
+o2=$(grep -n 'conn 2 open' "$TF_TMP/peer_rotate.out" | cut -d: -f1)
+c1=$(grep -n 'conn 1 close' "$TF_TMP/peer_rotate.out" | cut -d: -f1)
+((o2 < c1)) || fail "rotate: the old connection closed before the new one opened"
+finish rotate
+exact rotate
+echo "ok rotate"
+
 # 6. Kline streams: after the connection is cut, the missed closed klines are fetched with REST
 #    GET /api/v3/klines (served by the same peer) before the stream resumes.
 peer klines

@@ -200,3 +200,30 @@ TF_TEST(exchange_control_stream_limit)
 	TF_CHECK_EQ_INT(n2, 1020);
 	TF_CHECK_EQ_INT(subs.n, 1024);
 }
+
+/* Kline pacing: the first update at once, then every 2 s, and when the minute turns the closed
+ * candle (x = true) before the new one. */
+TF_TEST(exchange_kline_stream_pacing_and_close)
+{
+	tf_sim *sim = sim60();
+	TF_CHECK(sim);
+	int64_t t = (START / 60000 + 1) * 60000 - 3000; /* 3 s before a minute ends */
+	tf_sim_advance(sim, 0, t);
+	tf_xkline_state st = {0, 0};
+	tf_sim_kline k[2];
+	int64_t mono = 1000000;
+	TF_CHECK_EQ_INT(tf_xkline_due(sim, 0, 0, &st, mono, k), 1);
+	TF_CHECK(!k[0].closed);
+	int64_t first_open = k[0].open_time;
+	TF_CHECK_EQ_INT(tf_xkline_due(sim, 0, 0, &st, mono + 1000, k), 0);
+	TF_CHECK_EQ_INT(tf_xkline_due(sim, 0, 0, &st, mono + 2000, k), 1);
+	tf_sim_advance(sim, 0, t + 3500); /* into the next minute */
+	TF_CHECK_EQ_INT(tf_xkline_due(sim, 0, 0, &st, mono + 2500, k), 2);
+	TF_CHECK(k[0].closed);
+	TF_CHECK_EQ_INT(k[0].open_time, first_open);
+	TF_CHECK(!k[1].closed);
+	TF_CHECK_EQ_INT(k[1].open_time, first_open + 60000);
+	TF_CHECK(k[1].open == k[0].close || k[1].count > 0); /* no trade yet: the candle opens at the last close */
+	TF_CHECK_EQ_INT(tf_xkline_due(sim, 0, 0, &st, mono + 3000, k), 0);
+	tf_sim_free(sim);
+}

@@ -4,7 +4,7 @@
 //
 //   node misbehaving_ws.js PORT MODE SAMPLES_DIR [BIG_BYTES]
 //
-//   samples    send every sample frame, then stay open and quiet
+//   samples    send every sample frame, then stay open and quiet (also: rotate, same behaviour)
 //   fragment   send every sample split into 3 frames (text + continuation frames)
 //   pingflood  500 pings with payloads between the samples
 //   oversized  first connection: one BIG_BYTES-byte message, then the samples; later ones: samples
