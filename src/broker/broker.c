@@ -1,7 +1,9 @@
 /* broker.c — the request table and the request decoder: one frame in, one handler called.
  *
  * The table below is the only list of what this broker serves; ApiVersions answers from it. Ranges
- * contain every point librdkafka 2.0.2's feature map needs (Produce 3 + Fetch 4 for MsgVer2, Produce 7 +
+ * contain every point librdkafka 2.0.2's feature map needs (its producer compresses with gzip, snappy or lz4
+ * only when Produce 0 is in range, and zstd when 0..7 is; Produce 2 + Fetch 2 for MsgVer1; Produce 3 +
+ * Fetch 4 for MsgVer2, Produce 7 +
  * Fetch 10 for ZSTD, FindCoordinator 0 for groups, InitProducerId 0 for idempotence, ListOffsets 1
  * for offsets_for_times) and stay below the first flexible version of each API, except ApiVersions 3
  * which librdkafka sends first. */
@@ -18,8 +20,8 @@
 #define NEVER_FLEX 127
 
 const tf_api tf_broker_apis[] = {
-	{0, 3, 7, NEVER_FLEX, tf_h_produce, "Produce"},
-	{1, 4, 11, NEVER_FLEX, tf_h_fetch, "Fetch"},
+	{0, 0, 7, NEVER_FLEX, tf_h_produce, "Produce"},
+	{1, 2, 11, NEVER_FLEX, tf_h_fetch, "Fetch"},
 	{2, 1, 3, NEVER_FLEX, tf_h_list_offsets, "ListOffsets"},
 	{3, 0, 4, NEVER_FLEX, tf_h_metadata, "Metadata"},
 	{8, 2, 7, NEVER_FLEX, tf_h_offset_commit, "OffsetCommit"},

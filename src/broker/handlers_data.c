@@ -85,12 +85,14 @@ tf_err tf_h_produce(tf_req *rq)
 			tf_kw_i32(w, idx);
 			tf_kw_i16(w, (int16_t)kerr);
 			tf_kw_i64(w, base);
-			tf_kw_i64(w, -1); /* log_append_time: CreateTime topics */
+			if (v >= 2)
+				tf_kw_i64(w, -1); /* log_append_time: CreateTime topics */
 			if (v >= 5)
 				tf_kw_i64(w, l ? l->start_offset : -1);
 		}
 	}
-	tf_kw_i32(w, 0); /* throttle */
+	if (v >= 1)
+		tf_kw_i32(w, 0); /* throttle */
 	if (appended)
 		rq->b->data_arrived = true;
 	return acks == 0 ? TF_BROKER_NO_RESPONSE : TF_OK;
@@ -134,7 +136,7 @@ static void fetch_free(tf_held_fetch *f)
 	free(f);
 }
 
-/* Parses a Fetch request v4..11 into f. TF_ERR_PARSE / TF_ERR_NOMEM. */
+/* Parses a Fetch request v2..11 into f. TF_ERR_PARSE / TF_ERR_NOMEM. */
 static tf_err fetch_parse(tf_req *rq, tf_held_fetch *f, int32_t *max_wait)
 {
 	tf_kr *r = &rq->r;
@@ -142,8 +144,9 @@ static tf_err fetch_parse(tf_req *rq, tf_held_fetch *f, int32_t *max_wait)
 	(void)tf_kr_i32(r);           /* replica id */
 	*max_wait = tf_kr_i32(r);
 	(void)tf_kr_i32(r);           /* min bytes: any data answers */
-	f->max_bytes = tf_kr_i32(r);  /* v3+ */
-	(void)tf_kr_i8(r);            /* isolation: no transactions, so LSO = HW */
+	f->max_bytes = v >= 3 ? tf_kr_i32(r) : 50 << 20;
+	if (v >= 4)
+		(void)tf_kr_i8(r);    /* isolation: no transactions, so LSO = HW */
 	if (v >= 7) {
 		(void)tf_kr_i32(r);   /* session id: sessions not used (0) */
 		(void)tf_kr_i32(r);
@@ -161,7 +164,11 @@ static tf_err fetch_parse(tf_req *rq, tf_held_fetch *f, int32_t *max_wait)
 		if (!tf_kr_ok(r) || np < 0 || name.len < 0)
 			return TF_ERR_PARSE;
 		fetch_topic *ft = &f->topics[f->ntopics++];
-		ft->name = strndup(name.p, (size_t)name.len);
+		ft->name = malloc((size_t)name.len + 1); /* not strndup: names may hold NUL bytes */
+		if (ft->name) {
+			memcpy(ft->name, name.p, (size_t)name.len);
+			ft->name[name.len] = '\0';
+		}
 		ft->name_len = name.len;
 		ft->parts = calloc((size_t)np + 1, sizeof *ft->parts);
 		if (!ft->name || !ft->parts)
@@ -235,10 +242,12 @@ static void fetch_write(tf_broker *b, const tf_held_fetch *f, tf_kw *w)
 			tf_kw_i32(w, fp->part);
 			tf_kw_i16(w, err);
 			tf_kw_i64(w, hw);
-			tf_kw_i64(w, hw); /* last stable offset */
+			if (v >= 4)
+				tf_kw_i64(w, hw); /* last stable offset */
 			if (v >= 5)
 				tf_kw_i64(w, l ? l->start_offset : -1);
-			tf_kw_i32(w, 0);  /* aborted transactions: none */
+			if (v >= 4)
+				tf_kw_i32(w, 0);  /* aborted transactions: none */
 			if (v >= 11)
 				tf_kw_i32(w, -1); /* preferred read replica */
 			size_t at = tf_kw_reserve(w, 4);
