@@ -5,8 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/kafka/broker_lib.sh"
 
-RDK=$TF_TMP/rdk_check
-cc -std=c11 -O1 -Wall -Werror -o "$RDK" "$(dirname "$0")/kafka/rdk_check.c" -lrdkafka || fail "cannot build rdk_check"
+build_rdk
 start_broker broker --partitions 3
 
 # expect FILE N: the file holds exactly v0..v(N-1), each once.

@@ -18,3 +18,10 @@ stop_pid() {
 	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
 	kill -9 "$1" 2>/dev/null || true
 }
+
+# build_rdk: compiles tests/integration/kafka/rdk_check.c against librdkafka into $RDK.
+build_rdk() {
+	RDK=$TF_TMP/rdk_check
+	cc -std=c11 -O1 -Wall -Werror -o "$RDK" "$(dirname "${BASH_SOURCE[0]}")/rdk_check.c" -lrdkafka ||
+		fail "cannot build rdk_check"
+}

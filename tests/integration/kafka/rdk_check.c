@@ -9,6 +9,9 @@
  *       synchronously, closes; exits 1 on timeout (30 s) or error.
  *   rdk_check times BROKER TOPIC PARTITION TS
  *       prints the offset offsets_for_times returns for TS.
+ *   rdk_check flood BROKER TOPIC SECONDS
+ *       produces "v<i>" (key "k<i%64>", acks=all) as fast as it can for SECONDS, then flushes with a
+ *       5 s message timeout; prints the value of every acknowledged record, one a line.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,10 +21,12 @@
 
 #include <librdkafka/rdkafka.h>
 
-static int delivered, failed;
+static int delivered, failed, print_acked;
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
+	if (!m->err && print_acked)
+		printf("%.*s\n", (int)m->len, (const char *)m->payload);
 	if (m->err) {
 		if (failed++ < 5)
 			fprintf(stderr, "delivery failed: %s\n", rd_kafka_err2str(m->err));
@@ -163,8 +168,39 @@ static int times(const char *brokers, const char *topic, int part, int64_t ts)
 	return rc;
 }
 
+static int flood(const char *brokers, const char *topic, int seconds)
+{
+	rd_kafka_conf_t *c = conf_new(brokers);
+	set(c, "message.timeout.ms", "5000");
+	set(c, "linger.ms", "2");
+	set(c, "enable.idempotence", "true");
+	rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
+	print_acked = 1;
+	char err[256];
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+	if (!rk)
+		return 1;
+	time_t end = time(NULL) + seconds;
+	for (long i = 0; time(NULL) < end; i++) {
+		char key[32], val[32];
+		snprintf(key, sizeof key, "k%ld", i % 64);
+		snprintf(val, sizeof val, "v%ld", i);
+		while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+					 RD_KAFKA_V_VALUE(val, strlen(val)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+					 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL && time(NULL) < end)
+			rd_kafka_poll(rk, 5);
+		rd_kafka_poll(rk, 0);
+	}
+	rd_kafka_flush(rk, 15000);
+	rd_kafka_destroy(rk);
+	fprintf(stderr, "flood: %d acknowledged, %d failed\n", delivered, failed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "flood"))
+		return flood(argv[2], argv[3], (int)strtol(argv[4], NULL, 10));
 	if (argc >= 7 && !strcmp(argv[1], "produce"))
 		return produce(argv[2], argv[3], (int)strtol(argv[4], NULL, 10), argv[5], argv[6][0] == '1',
 			       argc >= 9 ? (int)strtol(argv[7], NULL, 10) : -1, argc >= 9 ? strtoll(argv[8], NULL, 10) : 0);
