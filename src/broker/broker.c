@@ -8,7 +8,10 @@
  * for offsets_for_times) and stay below the first flexible version of each API, except ApiVersions 3
  * which librdkafka sends first. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -98,6 +101,54 @@ tf_err tf_broker_handle_frame(tf_broker *b, tf_conn *c, uint8_t *frame, size_t n
 	return err;
 }
 
+/* The --fsync interval thread: syncfs() on the data directory every fsync_interval_ms. It touches
+ * no broker state (only its own directory fd), so it needs no lock with the event loop. */
+static void *syncer_main(void *arg)
+{
+	tf_broker *b = arg;
+	int dfd = open(b->cfg.data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pthread_mutex_lock(&b->sync_mu);
+	while (!b->sync_stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t ns = ts.tv_nsec + (b->cfg.fsync_interval_ms % 1000) * 1000000;
+		ts.tv_sec += b->cfg.fsync_interval_ms / 1000 + ns / 1000000000;
+		ts.tv_nsec = ns % 1000000000;
+		pthread_cond_timedwait(&b->sync_cv, &b->sync_mu, &ts);
+		pthread_mutex_unlock(&b->sync_mu);
+		if (dfd >= 0 && syncfs(dfd) != 0)
+			tf_error("syncfs %s: %s", b->cfg.data_dir, strerror(errno));
+		pthread_mutex_lock(&b->sync_mu);
+	}
+	pthread_mutex_unlock(&b->sync_mu);
+	if (dfd >= 0)
+		close(dfd);
+	return NULL;
+}
+
+static void start_syncer(tf_broker *b)
+{
+	pthread_mutex_init(&b->sync_mu, NULL);
+	pthread_cond_init(&b->sync_cv, NULL);
+	b->syncer_running = pthread_create(&b->syncer, NULL, syncer_main, b) == 0;
+	if (!b->syncer_running)
+		tf_warn("cannot start the fsync thread; syncing on the event loop instead");
+}
+
+static void stop_syncer(tf_broker *b)
+{
+	if (!b->syncer_running)
+		return;
+	pthread_mutex_lock(&b->sync_mu);
+	b->sync_stop = true;
+	pthread_cond_signal(&b->sync_cv);
+	pthread_mutex_unlock(&b->sync_mu);
+	pthread_join(b->syncer, NULL);
+	b->syncer_running = false;
+	pthread_mutex_destroy(&b->sync_mu);
+	pthread_cond_destroy(&b->sync_cv);
+}
+
 tf_err tf_broker_init(tf_broker *b, const tf_broker_cfg *cfg)
 {
 	memset(b, 0, sizeof *b);
@@ -129,11 +180,14 @@ tf_err tf_broker_init(tf_broker *b, const tf_broker_cfg *cfg)
 	tf_err err = tf_topics_load(b);
 	if (err == TF_OK)
 		err = tf_groups_load(b);
+	if (err == TF_OK && cfg->log.fsync == TF_FSYNC_INTERVAL)
+		start_syncer(b);
 	return err;
 }
 
 void tf_broker_free(tf_broker *b)
 {
+	stop_syncer(b);
 	while (b->conns)
 		tf_conn_free(b->conns);
 	tf_groups_free(b);
@@ -153,7 +207,8 @@ void tf_broker_tick(tf_broker *b, int64_t now_ms)
 		b->last_group_tick_ms = now_ms;
 		tf_groups_tick(b, now_ms);
 	}
-	if (b->cfg.log.fsync == TF_FSYNC_INTERVAL && now_ms - b->last_sync_ms >= b->cfg.fsync_interval_ms) {
+	if (b->cfg.log.fsync == TF_FSYNC_INTERVAL && !b->syncer_running &&
+	    now_ms - b->last_sync_ms >= b->cfg.fsync_interval_ms) {
 		b->last_sync_ms = now_ms;
 		tf_topics_sync(b);
 		tf_groups_sync(b);

@@ -3,7 +3,8 @@
  * Durability (--fsync): every acknowledged record has been written to the segment file (the page
  * cache) before its Produce response, so it survives `kill -9` of the broker in every mode. Power
  * loss is another matter: `always` fdatasyncs before acknowledging (survives power loss); `interval`
- * (default, every --fsync-interval) may lose the last interval's records; `never` leaves it to the
+ * (default) has a background thread syncfs() the data directory every --fsync-interval, so it may
+ * lose the last interval of records (the event loop never waits for the disk); `never` leaves it to the
  * kernel (about 30 s). Kafka without replication makes the same trade. */
 #include <inttypes.h>
 #include <stdio.h>

@@ -10,6 +10,7 @@
 #ifndef TF_BROKER_INT_H
 #define TF_BROKER_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -93,6 +94,13 @@ struct tf_broker {
 	struct tf_held_fetch *held;
 	bool data_arrived;        /* an append happened: re-check held fetches */
 	volatile int stop;
+	/* --fsync interval: a thread calls syncfs(2) on the data directory every interval so that the
+	 * event loop never blocks on a flush of hundreds of megabytes. */
+	pthread_t syncer;
+	bool syncer_running;
+	pthread_mutex_t sync_mu;
+	pthread_cond_t sync_cv;
+	bool sync_stop;
 	int64_t last_sync_ms, last_retention_ms, last_group_tick_ms;
 	char *member_seed;
 };

@@ -9,7 +9,12 @@ build_rdk
 # 1. kill -9 while a producer sends at full speed.
 start_broker broker --partitions 4
 start flood "$RDK" flood "$BROKER" crash 30
-sleep 1
+# Kill once several MB are in the log (acks flow), not after a fixed time that a slow build misses.
+for _ in $(seq 300); do
+	(($(cat "$DATA"/crash-*/*.log 2>/dev/null | wc -c) > 8000000)) && break
+	sleep 0.05
+done
+sleep 0.3
 kill -9 "$PID_broker"
 wait "$PID_flood" 2>/dev/null || true
 acked=$TF_TMP/flood.out
