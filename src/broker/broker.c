@@ -154,7 +154,7 @@ tf_err tf_broker_init(tf_broker *b, const tf_broker_cfg *cfg)
 	memset(b, 0, sizeof *b);
 	b->cfg = *cfg;
 	b->offsets_fd = -1;
-	b->epfd = b->lfd = -1;
+	b->lfd = -1;
 	b->next_pid = tf_now_ms() * 1000; /* unique across restarts without persisting a counter */
 	b->last_sync_ms = b->last_retention_ms = tf_mono_ms();
 	if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {

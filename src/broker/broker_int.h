@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "broker/log.h"
 #include "kafka/wire.h"
+#include "net/loop.h"
 
 #define TF_BROKER_NODE_ID 0
 #define TF_BROKER_MAX_PARTITIONS 1024
@@ -71,6 +72,7 @@ struct tf_conn {
 	size_t queued_bytes;
 	int nslots;
 	uint32_t events;
+	tf_watch *watch;          /* NULL for socketless connections (fuzzing, unit tests) */
 	bool closing;
 	int64_t last_active_ms;
 };
@@ -86,8 +88,11 @@ struct tf_broker {
 	int offsets_fd;           /* durable group offsets, append-only */
 	bool offsets_dirty;
 	int64_t next_pid;
-	/* server */
-	int epfd, lfd;
+	/* server (src/net/loop.h) */
+	tf_loop *loop;
+	tf_watch *lwatch;
+	tf_timer tick;
+	int lfd;
 	tf_conn *conns;
 	int nconns;
 	uint64_t next_conn_id;

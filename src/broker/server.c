@@ -1,23 +1,16 @@
-/* server.c — the broker's network side: one epoll event loop serving every connection (no thread per
- * client), length-prefixed framing with a maximum frame size, in-order responses through per-connection
- * slot queues, back-pressure when a client does not read its responses, and the periodic tick
- * (held fetches, group timers, fsync, retention).
- *
- * This is the broker's own minimal loop: the shared src/net/ event loop was not available when this
- * was written. Everything loop-specific is in this file (tf_server_run, on_readable, on_writable);
- * the rest of the broker only sees tf_conn/tf_slot, so switching to src/net/loop.h touches only here.
+/* server.c — the broker's network side on the shared event loop (src/net/loop.h, src/net/tcp.h): one
+ * thread serves every connection (no thread per client), length-prefixed framing with a maximum frame
+ * size, in-order responses through per-connection slot queues, back-pressure when a client does not
+ * read its responses, and a 10 ms tick timer (held-fetch deadlines, group timers, retention, idle
+ * connections). Held fetches are also re-checked right after each batch of reads that appended data.
  *
  * A malformed or oversized frame closes only its connection, with one log line. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,14 +18,22 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker_int.h"
+#include "net/addr.h"
+#include "net/tcp.h"
 
 #define READ_CHUNK (256u << 10)
 #define MAX_QUEUED_BYTES (64u << 20) /* stop reading a client that does not read its responses */
 #define MAX_SLOTS 4096
 #define IDLE_TIMEOUT_MS (10 * 60 * 1000)
 
-static volatile sig_atomic_t g_stop;
-static void on_signal(int sig) { g_stop = 1; }
+#define TICK_MS 10
+
+static tf_loop *volatile g_loop;
+static void on_signal(int sig)
+{
+	if (g_loop)
+		tf_loop_stop(g_loop); /* async-signal-safe */
+}
 
 tf_slot *tf_srv_slot_new(tf_conn *c, int16_t api_key, int16_t version, int32_t corr)
 {
@@ -110,13 +111,12 @@ static void update_events(tf_conn *c)
 		return;
 	uint32_t ev = 0;
 	if (c->queued_bytes < MAX_QUEUED_BYTES && c->nslots < MAX_SLOTS)
-		ev |= EPOLLIN;
+		ev |= TF_LOOP_READ;
 	if (c->head && c->head->ready)
-		ev |= EPOLLOUT;
-	if (ev == c->events)
+		ev |= TF_LOOP_WRITE;
+	if (ev == c->events || !c->watch)
 		return;
-	struct epoll_event e = {.events = ev, .data.ptr = c};
-	if (epoll_ctl(c->b->epfd, EPOLL_CTL_MOD, c->fd, &e) == 0)
+	if (tf_loop_watch_set(c->b->loop, c->watch, ev) == TF_OK)
 		c->events = ev;
 }
 
@@ -187,6 +187,8 @@ void tf_conn_free(tf_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	b->nconns--;
+	if (c->watch)
+		tf_loop_unwatch(b->loop, c->watch);
 	if (c->fd >= 0)
 		close(c->fd);
 	tf_buf_free(&c->in);
@@ -271,35 +273,52 @@ static bool on_readable(tf_conn *c)
 static void close_conn(tf_conn *c, const char *why)
 {
 	tf_debug("conn %s closed (%s)", c->peer, why);
-	if (c->fd >= 0)
-		epoll_ctl(c->b->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	tf_conn_free(c);
 }
 
-static void on_accept(tf_broker *b)
+static void on_conn_io(tf_loop *l, int fd, unsigned events, void *ud)
 {
+	tf_conn *c = ud;
+	tf_broker *b = c->b;
+	const char *why = NULL;
+	if ((events & TF_LOOP_READ) && !on_readable(c))
+		why = "read";
+	if (!why && (events & TF_LOOP_WRITE))
+		tf_conn_flush(c);
+	if (!why && c->closing)
+		why = "write";
+	/* Frames left unprocessed under back-pressure resume once responses drained. */
+	if (!why && c->in.len - c->in_off >= 4 && c->queued_bytes < MAX_QUEUED_BYTES && c->nslots < MAX_SLOTS &&
+	    !process_frames(c))
+		why = "frame";
+	if (why)
+		close_conn(c, why);
+	if (b->data_arrived) { /* wake held fetches now, not at the next tick */
+		b->data_arrived = false;
+		tf_fetch_check_held(b, tf_mono_ms(), false);
+	}
+}
+
+static void on_accept(tf_loop *l, int fd, unsigned events, void *ud)
+{
+	tf_broker *b = ud;
 	for (;;) {
-		struct sockaddr_in sa;
-		socklen_t sl = sizeof sa;
-		int fd = accept4(b->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				tf_warn("accept: %s", strerror(errno));
+		int cfd;
+		char peer[64];
+		tf_err err = tf_tcp_accept(b->lfd, &cfd, peer, sizeof peer);
+		if (err == TF_ERR_AGAIN)
+			return;
+		if (err) {
+			tf_warn("accept: %s", strerror(errno));
 			return;
 		}
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		char ip[INET_ADDRSTRLEN], peer[64];
-		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
-		snprintf(peer, sizeof peer, "%s:%d", ip, ntohs(sa.sin_port));
-		tf_conn *c = tf_conn_new(b, fd, peer);
+		tf_conn *c = tf_conn_new(b, cfd, peer);
 		if (!c) {
-			close(fd);
+			close(cfd);
 			continue;
 		}
-		struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
-		c->events = EPOLLIN;
-		if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &e) != 0) {
+		c->events = TF_LOOP_READ;
+		if (tf_loop_watch(b->loop, cfd, TF_LOOP_READ, on_conn_io, c, &c->watch) != TF_OK) {
 			tf_conn_free(c);
 			continue;
 		}
@@ -307,21 +326,20 @@ static void on_accept(tf_broker *b)
 	}
 }
 
-static tf_err listen_on(tf_broker *b)
+static void on_tick(tf_loop *l, void *ud)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)b->cfg.port)};
-	if (inet_pton(AF_INET, b->cfg.host, &sa.sin_addr) != 1) {
-		tf_error("--listen: '%s' is not an IPv4 address", b->cfg.host);
-		return TF_ERR_USAGE;
+	tf_broker *b = ud;
+	int64_t now = tf_mono_ms();
+	tf_broker_tick(b, now);
+	for (tf_conn *c = b->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->closing) /* a deferred completion's send failed */
+			close_conn(c, "send");
+		else if (!c->head && now - c->last_active_ms > IDLE_TIMEOUT_MS)
+			close_conn(c, "idle");
 	}
-	b->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	setsockopt(b->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (b->lfd < 0 || bind(b->lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(b->lfd, 512) != 0) {
-		tf_error("cannot listen on %s:%d: %s", b->cfg.host, b->cfg.port, strerror(errno));
-		return TF_ERR_IO;
-	}
-	return TF_OK;
+	if (tf_timer_start(l, &b->tick, TICK_MS, on_tick, b) != TF_OK)
+		tf_loop_stop(l);
 }
 
 static void raise_fd_limit(void)
@@ -336,80 +354,43 @@ static void raise_fd_limit(void)
 tf_err tf_server_run(tf_broker *b)
 {
 	raise_fd_limit();
-	tf_err err = listen_on(b);
-	if (err)
+	char hostport[300], errbuf[256];
+	tf_addr_format(b->cfg.host, (uint16_t)b->cfg.port, hostport, sizeof hostport);
+	tf_err err = tf_tcp_listen(hostport, 512, &b->lfd, errbuf, sizeof errbuf);
+	if (err) {
+		tf_error("cannot listen on %s: %s", hostport, errbuf);
 		return err;
-	b->epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event le = {.events = EPOLLIN, .data.ptr = NULL};
-	if (b->epfd < 0 || epoll_ctl(b->epfd, EPOLL_CTL_ADD, b->lfd, &le) != 0) {
-		tf_error("epoll: %s", strerror(errno));
-		return TF_ERR_IO;
 	}
+	if ((err = tf_loop_new(&b->loop)) != TF_OK)
+		goto out;
+	if ((err = tf_loop_watch(b->loop, b->lfd, TF_LOOP_READ, on_accept, b, &b->lwatch)) != TF_OK)
+		goto out;
+	tf_timer_init(&b->tick);
+	if ((err = tf_timer_start(b->loop, &b->tick, TICK_MS, on_tick, b)) != TF_OK)
+		goto out;
+	g_loop = b->loop;
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	tf_info("broker listening on %s:%d, data in %s", b->cfg.host, b->cfg.port, b->cfg.data_dir);
-	struct epoll_event evs[256];
-	int64_t last_idle_check = tf_mono_ms();
-	while (!g_stop && !b->stop) {
-		int timeout = 10;
-		int64_t now = tf_mono_ms();
-		int64_t dl = tf_fetch_next_deadline(b);
-		if (dl >= 0 && dl - now < timeout)
-			timeout = dl > now ? (int)(dl - now) : 0;
-		int n = epoll_wait(b->epfd, evs, 256, timeout);
-		if (n < 0 && errno != EINTR) {
-			tf_error("epoll_wait: %s", strerror(errno));
-			return TF_ERR_IO;
-		}
-		for (int i = 0; i < n; i++) {
-			tf_conn *c = evs[i].data.ptr;
-			if (!c) {
-				if (evs[i].events)
-					on_accept(b);
-				continue;
-			}
-			const char *why = NULL;
-			if ((evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !on_readable(c))
-				why = "read";
-			if (!why && (evs[i].events & EPOLLOUT))
-				tf_conn_flush(c);
-			if (!why && c->closing)
-				why = "write";
-			/* Frames left unprocessed under back-pressure resume once responses drained. */
-			if (!why && c->in.len - c->in_off >= 4 && c->queued_bytes < MAX_QUEUED_BYTES &&
-			    c->nslots < MAX_SLOTS && !process_frames(c))
-				why = "frame";
-			if (why) {
-				for (int j = i + 1; j < n; j++)
-					if (evs[j].data.ptr == c)
-						evs[j].data.ptr = NULL, evs[j].events = 0;
-				close_conn(c, why);
-			}
-		}
-		now = tf_mono_ms();
-		tf_broker_tick(b, now);
-		/* Connections closed by a deferred completion's failed send. */
-		for (tf_conn *c = b->conns, *next; c; c = next) {
-			next = c->next;
-			if (c->closing)
-				close_conn(c, "send");
-		}
-		if (now - last_idle_check > 1000) {
-			last_idle_check = now;
-			for (tf_conn *c = b->conns, *next; c; c = next) {
-				next = c->next;
-				if (!c->head && now - c->last_active_ms > IDLE_TIMEOUT_MS)
-					close_conn(c, "idle");
-			}
-		}
-	}
+	tf_info("broker listening on %s, data in %s", hostport, b->cfg.data_dir);
+	err = tf_loop_run(b->loop);
 	tf_info("broker stopping");
 	tf_topics_sync(b);
 	tf_groups_sync(b);
+out:
+	g_loop = NULL;
+	while (b->conns)
+		tf_conn_free(b->conns);
+	if (b->loop) {
+		tf_timer_stop(b->loop, &b->tick);
+		tf_loop_unwatch(b->loop, b->lwatch);
+		b->lwatch = NULL;
+		tf_loop_free(b->loop);
+		b->loop = NULL;
+	}
 	close(b->lfd);
-	close(b->epfd);
-	return TF_OK;
+	b->lfd = -1;
+	return err;
 }
