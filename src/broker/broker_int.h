@@ -87,6 +87,7 @@ struct tf_broker {
 	int ngroups, capgroups;
 	int offsets_fd;           /* durable group offsets, append-only */
 	bool offsets_dirty;
+	uint64_t offsets_bytes;   /* written since the last compaction */
 	int64_t next_pid;
 	/* server (src/net/loop.h) */
 	tf_loop *loop;

@@ -25,6 +25,7 @@
 #define MAX_GROUPS 10000
 #define MAX_MEMBERS 1000
 #define MAX_OFFSETS_FILE (256u << 20)
+#define COMPACT_AFTER (64u << 20) /* rewrite the offsets file once this much was appended */
 
 static const char *const state_names[] = {"Empty", "PreparingRebalance", "CompletingRebalance", "Stable"};
 const char *tf_group_state_name(tf_group_state s) { return state_names[s]; }
@@ -588,6 +589,14 @@ static size_t encode_record(uint8_t *buf, size_t cap, const char *group, tf_kstr
 	return n;
 }
 
+static tf_err compact(tf_broker *b, const char *path);
+static tf_err reopen_offsets(tf_broker *b);
+
+static void offsets_path(const tf_broker *b, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/__group_offsets.tfo", b->cfg.data_dir);
+}
+
 int16_t tf_group_commit(tf_broker *b, tf_kstr group_id, tf_kstr topic, int32_t part, int64_t offset, tf_kstr meta)
 {
 	tf_group *g = tf_group_get(b, group_id.p, group_id.len, true);
@@ -608,7 +617,17 @@ int16_t tf_group_commit(tf_broker *b, tf_kstr group_id, tf_kstr topic, int32_t p
 		if (b->cfg.log.fsync == TF_FSYNC_ALWAYS)
 			tf_groups_sync(b);
 	}
-	return store_offset(g, topic, part, offset, meta);
+	int16_t err = store_offset(g, topic, part, offset, meta);
+	b->offsets_bytes += n;
+	if (b->offsets_bytes > COMPACT_AFTER) { /* only the latest offset per partition matters */
+		char path[4096];
+		offsets_path(b, path, sizeof path);
+		if (compact(b, path) == TF_OK && reopen_offsets(b) == TF_OK)
+			b->offsets_bytes = 0;
+		else
+			tf_error("cannot compact %s: %s", path, strerror(errno));
+	}
+	return err;
 }
 
 const tf_group_offset *tf_group_committed(tf_broker *b, tf_kstr group_id, tf_kstr topic, int32_t part)
@@ -684,10 +703,23 @@ static tf_err compact(tf_broker *b, const char *path)
 	return err;
 }
 
+static tf_err reopen_offsets(tf_broker *b)
+{
+	char path[4096];
+	offsets_path(b, path, sizeof path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return TF_ERR_IO;
+	if (b->offsets_fd >= 0)
+		close(b->offsets_fd);
+	b->offsets_fd = fd;
+	return TF_OK;
+}
+
 tf_err tf_groups_load(tf_broker *b)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/__group_offsets.tfo", b->cfg.data_dir);
+	offsets_path(b, path, sizeof path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		struct stat st;
@@ -703,8 +735,7 @@ tf_err tf_groups_load(tf_broker *b)
 			return TF_ERR_IO;
 		}
 	}
-	b->offsets_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (b->offsets_fd < 0) {
+	if (reopen_offsets(b) != TF_OK) {
 		tf_error("cannot open %s: %s", path, strerror(errno));
 		return TF_ERR_IO;
 	}

@@ -22,7 +22,8 @@
  *  and a fresh id to join with.
  *
  * Offsets: OffsetCommit appends records to <data-dir>/__group_offsets.tfo (length + CRC-32C framed,
- * fsync per --fsync), replayed and compacted on start, so commits survive restarts. */
+ * fsync per --fsync), replayed and compacted on start and after every 64 MiB appended, so commits
+ * survive restarts and the file stays small. */
 #ifndef TF_BROKER_GROUP_H
 #define TF_BROKER_GROUP_H
 
