@@ -55,4 +55,12 @@ timeout 60 "$RDK" produce "$BROKER" times 2000 none 0 1 1700000000000 >/dev/null
 [[ $(timeout 20 "$RDK" times "$BROKER" times 1 1700000001234) == 1234 ]] || fail "offsets_for_times 1234"
 [[ $(timeout 20 "$RDK" times "$BROKER" times 1 1600000000000) == 0 ]] || fail "offsets_for_times before all"
 [[ $(timeout 20 "$RDK" times "$BROKER" times 1 1800000000000) == -1 ]] || fail "offsets_for_times after all"
+
+# Admin API: CreateTopics honours the partition count; a second create says TOPIC_ALREADY_EXISTS;
+# DescribeConfigs reports the broker's retention and segment size.
+timeout 30 "$RDK" admin "$BROKER" made 7 >"$TF_TMP/admin" || fail "admin: $(cat "$TF_TMP/admin")"
+grep -qx created "$TF_TMP/admin" && grep -qx exists "$TF_TMP/admin" || fail "create: $(cat "$TF_TMP/admin")"
+grep -qx 'segment.bytes=67108864' "$TF_TMP/admin" || fail "describe configs: $(cat "$TF_TMP/admin")"
+grep -qx 'retention.ms=604800000' "$TF_TMP/admin" || fail "describe configs: $(cat "$TF_TMP/admin")"
+timeout 30 kcat -b "$BROKER" -L -t made | grep -q 'topic "made" with 7 partitions' || fail "created topic has not 7 partitions"
 echo ok

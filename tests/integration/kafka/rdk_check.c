@@ -9,6 +9,9 @@
  *       synchronously, closes; exits 1 on timeout (30 s) or error.
  *   rdk_check times BROKER TOPIC PARTITION TS
  *       prints the offset offsets_for_times returns for TS.
+ *   rdk_check admin BROKER TOPIC PARTITIONS
+ *       CreateTopics (replication 1), then again (must fail: already exists), then DescribeConfigs of
+ *       the topic; prints "created", "exists" and each "name=value".
  *   rdk_check flood BROKER TOPIC SECONDS
  *       produces "v<i>" (key "k<i%64>", acks=all) as fast as it can for SECONDS, then flushes with a
  *       5 s message timeout; prints the value of every acknowledged record, one a line.
@@ -197,8 +200,77 @@ static int flood(const char *brokers, const char *topic, int seconds)
 	return 0;
 }
 
+/* Waits for one admin result event of the given type; NULL on timeout. */
+static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, rd_kafka_event_type_t type)
+{
+	for (int i = 0; i < 100; i++) {
+		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+		if (ev && rd_kafka_event_type(ev) == type)
+			return ev;
+		if (ev)
+			rd_kafka_event_destroy(ev);
+	}
+	return NULL;
+}
+
+static int create_once(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *topic, int parts)
+{
+	char err[256];
+	rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, parts, 1, err, sizeof err);
+	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+	rd_kafka_NewTopic_destroy(nt);
+	rd_kafka_event_t *ev = admin_wait(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT);
+	if (!ev)
+		return -1;
+	size_t n;
+	const rd_kafka_topic_result_t **res =
+		rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+	int code = n == 1 ? rd_kafka_topic_result_error(res[0]) : -1;
+	rd_kafka_event_destroy(ev);
+	return code;
+}
+
+static int admin(const char *brokers, const char *topic, int parts)
+{
+	char err[256];
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf_new(brokers), err, sizeof err);
+	if (!rk)
+		return 1;
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	int rc = 1;
+	if (create_once(rk, q, topic, parts) != 0)
+		goto out;
+	printf("created\n");
+	if (create_once(rk, q, topic, parts) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+		goto out;
+	printf("exists\n");
+	rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+	rd_kafka_DescribeConfigs(rk, &cr, 1, NULL, q);
+	rd_kafka_ConfigResource_destroy(cr);
+	rd_kafka_event_t *ev = admin_wait(q, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT);
+	if (!ev)
+		goto out;
+	size_t nres, ncfg;
+	const rd_kafka_ConfigResource_t **res =
+		rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &nres);
+	if (nres == 1 && rd_kafka_ConfigResource_error(res[0]) == 0) {
+		const rd_kafka_ConfigEntry_t **cfg = rd_kafka_ConfigResource_configs(res[0], &ncfg);
+		for (size_t i = 0; i < ncfg; i++)
+			printf("%s=%s\n", rd_kafka_ConfigEntry_name(cfg[i]),
+			       rd_kafka_ConfigEntry_value(cfg[i]) ? rd_kafka_ConfigEntry_value(cfg[i]) : "(null)");
+		rc = 0;
+	}
+	rd_kafka_event_destroy(ev);
+out:
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "admin"))
+		return admin(argv[2], argv[3], (int)strtol(argv[4], NULL, 10));
 	if (argc == 5 && !strcmp(argv[1], "flood"))
 		return flood(argv[2], argv[3], (int)strtol(argv[4], NULL, 10));
 	if (argc >= 7 && !strcmp(argv[1], "produce"))
