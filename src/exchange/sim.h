@@ -46,7 +46,7 @@ tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *
 const int *tf_sim_last_frame(const tf_sim *s, size_t *n);
 
 /* extra_trade_rate that lets a caller draw records_per_s miniTicker records a second from
- * nsymbols symbols (each symbol then trades ~4 times per visit, so almost every visit has news). */
+ * nsymbols symbols (each symbol then trades about twice per visit, so most visits have news). */
 double tf_sim_rate_for(double records_per_s, int nsymbols);
 
 typedef struct {
