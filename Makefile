@@ -38,6 +38,9 @@ FUZZ_TIME ?= 60
 
 .PHONY: all deps run test test-run check bench bench-build fuzz fuzz-build fuzz-smoke clean help lint
 
+# Keep objects of the fuzz and bench chains (make would delete them as intermediates).
+.SECONDARY:
+
 all: deps $(OUT)/tickflow
 
 help:

@@ -7,7 +7,8 @@
  *   {"e":"<type>",...}                    one event
  *   {"result":...,"id":N}                 TF_MSG_REPLY
  *   {"code":N,"msg":"..."}                TF_MSG_ERROR, err->msg = "binance error N: ..."
- * An element that is not a decodable event goes to on_bad and the rest of the message still counts. */
+ * An element that is not a decodable event goes to on_bad and the rest of the message still counts.
+ * Compact `!miniTicker@arr` frames take a specialised scanner first (decode_mini_fast.c). */
 #include "market/market_int.h"
 
 /* Decodes event v (an element of an array when idx >= 0) and hands it to the handler. */
@@ -80,6 +81,16 @@ static tf_err object_message(const tf_json_doc *d, tf_msg_kind *kind, const tf_t
 
 tf_err tf_market_decode_ws(const char *msg, size_t len, tf_msg_kind *kind, const tf_tick_handler *h,
 			   tf_decode_err *err)
+{
+	tf_err result;
+	*kind = TF_MSG_EVENTS;
+	if (tf_market_mini_fast(msg, len, h, &result))
+		return result; /* the hot path; see the DESIGN note in decode_mini_fast.c */
+	return tf_market_decode_ws_reference(msg, len, kind, h, err);
+}
+
+tf_err tf_market_decode_ws_reference(const char *msg, size_t len, tf_msg_kind *kind, const tf_tick_handler *h,
+				     tf_decode_err *err)
 {
 	tf_json_doc d;
 	tf_json_init(&d);

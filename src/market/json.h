@@ -104,6 +104,10 @@ tf_err tf_json_get_bool(const tf_json_doc *d, uint32_t obj, const char *key, boo
 /* Strict integer text: -?digits, no fraction or exponent, fits int64. */
 tf_err tf_json_parse_i64(const char *s, size_t n, int64_t *out);
 
+/* Benchmark hook: runs jsmn alone over src (no validation, no links) into d's arrays; returns the
+ * token count or a negative jsmn error. Only bench/bench_decode.c uses it. */
+int tf_json_bench_jsmn_only(tf_json_doc *d, const char *src, size_t len);
+
 /* Fills err with a formatted message and offset; returns code. */
 tf_err tf_json_fail(tf_decode_err *err, tf_err code, size_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -5,6 +5,7 @@
 
 #include "base/buf.h"
 #include "market/market.h"
+#include "market/market_int.h"
 #include "market_collect.h"
 #include "test.h"
 
@@ -415,5 +416,58 @@ TF_TEST(market_tick_json_prints_normalised_lines)
 	TF_CHECK_EQ_INT(tf_market_tick_json(&t, &small), TF_ERR_TOO_BIG);
 	tf_buf_free(&small);
 	tf_buf_free(&out);
+	free(s);
+}
+
+/* Runs msg through the fast scanner and the reference path; both must agree tick for tick. */
+static void fast_equals_reference(const char *msg, size_t len, bool fast_expected)
+{
+	collect f, r;
+	tf_tick_handler hf = collect_handler(&f), hr = collect_handler(&r);
+	tf_err ef = TF_ERR_INTERNAL;
+	bool took = tf_market_mini_fast(msg, len, &hf, &ef);
+	TF_CHECK_EQ_INT(took, fast_expected);
+	tf_msg_kind kind;
+	tf_decode_err err = {0};
+	TF_CHECK_EQ_INT(tf_market_decode_ws_reference(msg, len, &kind, &hr, &err), TF_OK);
+	if (took) {
+		TF_CHECK_EQ_INT(ef, TF_OK);
+		TF_CHECK_EQ_INT(f.n, r.n);
+		for (size_t i = 0; i < f.n; i++) {
+			TF_CHECK(f.ticks[i].raw == r.ticks[i].raw && f.ticks[i].raw_len == r.ticks[i].raw_len);
+			TF_CHECK_EQ_STR(f.ticks[i].symbol, r.ticks[i].symbol);
+			TF_CHECK(memcmp(&f.ticks[i].s24, &r.ticks[i].s24, sizeof f.ticks[i].s24) == 0);
+			TF_CHECK_EQ_INT(f.ticks[i].event_time, r.ticks[i].event_time);
+			TF_CHECK_EQ_INT(f.ticks[i].dead, r.ticks[i].dead);
+		}
+	} else {
+		TF_CHECK_EQ_INT(f.n + f.bad, 0);
+	}
+	collect_free(&f);
+	collect_free(&r);
+}
+
+TF_TEST(market_ws_fast_path_matches_the_reference)
+{
+	size_t len;
+	char *s = tf_test_read_sample("unicornfy_spot_miniTicker_arr_raw_26symbols.json", &len);
+	TF_CHECK(s);
+	/* the sample file ends with a newline: the fast path declines, the reference decodes */
+	fast_equals_reference(s, len, s[len - 1] == ']');
+	while (len && s[len - 1] != ']')
+		len--;
+	fast_equals_reference(s, len, true);
+	const char *odd = "[{\"q\":\"1.5\",\"v\":\"-0.00000000\",\"l\":\"0\",\"h\":\"12345678901234567890.12345678\",\"o\":\"7\","
+			  "\"c\":\"0.1\",\"s\":\"^GSPC\",\"E\":-0,\"e\":\"24hrMiniTicker\"}]";
+	fast_equals_reference(odd, strlen(odd), true);
+	const char *ws = "[ {\"e\":\"24hrMiniTicker\",\"E\":1,\"s\":\"A\",\"c\":\"1\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"v\":\"1\",\"q\":\"1\"}]";
+	fast_equals_reference(ws, strlen(ws), false);
+	const char *extra = "[{\"e\":\"24hrMiniTicker\",\"E\":1,\"s\":\"A\",\"c\":\"1\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"v\":\"1\",\"q\":\"1\",\"x\":2}]";
+	fast_equals_reference(extra, strlen(extra), false);
+	/* 19-digit integers are left to the reference path's overflow-checked parser */
+	const char *e19 = "[{\"e\":\"24hrMiniTicker\",\"E\":1592594715459259471,\"s\":\"A\",\"c\":\"1\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"v\":\"1\",\"q\":\"1\"}]";
+	fast_equals_reference(e19, strlen(e19), false);
+	const char *e18 = "[{\"e\":\"24hrMiniTicker\",\"E\":159259471545925947,\"s\":\"A\",\"c\":\"1\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"v\":\"1\",\"q\":\"1\"}]";
+	fast_equals_reference(e18, strlen(e18), true);
 	free(s);
 }
