@@ -35,8 +35,7 @@ void tf_sim_free(tf_sim *s);
 /* Appends the next `!miniTicker@arr` payload (a JSON array, E = now_ms) to out, with up to
  * max_records elements: symbols that traded since their last frame (so their 24 h figures moved, as
  * Binance sends them; a trade may leave the price itself unchanged), each advanced to now_ms, in
- * round-robin order so
- * every symbol gets its turn. At Binance's pace the caller asks once a second with max_records >=
+ * round-robin order so every symbol gets its turn. At Binance's pace the caller asks once a second with max_records >=
  * nsymbols; a load test asks for frames of max_records as often as its rate needs. *nrecords gets
  * the element count (0 appends nothing). now_ms must not go backwards. */
 tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *out, size_t *nrecords);
