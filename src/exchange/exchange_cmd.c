@@ -108,7 +108,11 @@ int tf_cmd_exchange(int argc, char **argv)
 		.max_queued = (size_t)max_queued,
 	};
 	char errbuf[256] = "";
-	if ((err = tf_xserver_new(loop, sim, &so, &srv, errbuf, sizeof errbuf))) {
+	if ((err = tf_xserver_new(loop, sim, &so, &srv, errbuf, sizeof errbuf)) == TF_ERR_TLS) {
+		fprintf(stderr, "tickflow exchange: TLS setup failed: %s; check --tls-cert and --tls-key\n",
+			errbuf[0] ? errbuf : tf_err_str(err));
+		goto out;
+	} else if (err) {
 		fprintf(stderr, "tickflow exchange: cannot serve on %s: %s; pick another --listen address\n", listen_addr,
 			errbuf[0] ? errbuf : tf_err_str(err));
 		goto out;

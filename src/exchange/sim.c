@@ -21,6 +21,7 @@
 #include "exchange/sim.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -371,7 +372,7 @@ double tf_sim_rate_for(double records_per_s, int nsymbols)
 {
 	if (records_per_s <= 0 || nsymbols <= 0)
 		return 0;
-	return 4.0 * records_per_s / nsymbols;
+	return 2.0 * records_per_s / nsymbols;
 }
 
 /* ---- accessors ----------------------------------------------------------------------------- */
@@ -549,22 +550,45 @@ bool tf_sim_kline_at(const tf_sim *s, int idx, int64_t interval_ms, int64_t t, t
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
+/* Appends "<key>":"<decimal>" pieces without printf: this is the hot path of load runs. */
+static char *put_lit(char *p, const char *lit, size_t n)
+{
+	memcpy(p, lit, n);
+	return p + n;
+}
+
+static char *put_dec_field(char *p, const char *key, size_t klen, tf_dec v)
+{
+	p = put_lit(p, key, klen);
+	p += tf_dec_format(v, p);
+	*p++ = '"';
+	return p;
+}
+
 tf_err tf_sim_mini_ticker_json(const tf_sim *s, int idx, int64_t event_ms, tf_buf *out)
 {
 	tf_sim_stats st;
 	tf_sim_stats24(s, idx, &st);
-	char c[TF_DEC_STR_MAX], o[TF_DEC_STR_MAX], h[TF_DEC_STR_MAX], l[TF_DEC_STR_MAX];
-	char v[TF_DEC_STR_MAX], q[TF_DEC_STR_MAX];
-	tf_dec_format(st.last, c);
-	tf_dec_format(st.open, o);
-	tf_dec_format(st.high, h);
-	tf_dec_format(st.low, l);
-	tf_dec_format(st.volume, v);
-	tf_dec_format(st.quote_volume, q);
-	return tf_buf_appendf(out,
-			      "{\"e\":\"24hrMiniTicker\",\"E\":%lld,\"s\":\"%s\",\"c\":\"%s\",\"o\":\"%s\","
-			      "\"h\":\"%s\",\"l\":\"%s\",\"v\":\"%s\",\"q\":\"%s\"}",
-			      (long long)event_ms, s->syms[idx].e.symbol, c, o, h, l, v, q);
+	/* 6 decimals, a symbol (< 16 bytes), a time and the fixed text fit in 512 bytes */
+	tf_err err = tf_buf_reserve(out, 512);
+	if (err)
+		return err;
+	char *p0 = out->data + out->len, *p = p0;
+	p = put_lit(p, "{\"e\":\"24hrMiniTicker\",\"E\":", sizeof("{\"e\":\"24hrMiniTicker\",\"E\":") - 1);
+	p += snprintf(p, 24, "%lld", (long long)event_ms);
+	p = put_lit(p, ",\"s\":\"", sizeof(",\"s\":\"") - 1);
+	size_t sl = strlen(s->syms[idx].e.symbol);
+	p = put_lit(p, s->syms[idx].e.symbol, sl);
+	p = put_dec_field(p, "\",\"c\":\"", sizeof("\",\"c\":\"") - 1, st.last);
+	p = put_dec_field(p, ",\"o\":\"", sizeof(",\"o\":\"") - 1, st.open);
+	p = put_dec_field(p, ",\"h\":\"", sizeof(",\"h\":\"") - 1, st.high);
+	p = put_dec_field(p, ",\"l\":\"", sizeof(",\"l\":\"") - 1, st.low);
+	p = put_dec_field(p, ",\"v\":\"", sizeof(",\"v\":\"") - 1, st.volume);
+	p = put_dec_field(p, ",\"q\":\"", sizeof(",\"q\":\"") - 1, st.quote_volume);
+	*p++ = '}';
+	out->len += (size_t)(p - p0);
+	out->data[out->len] = '\0';
+	return TF_OK;
 }
 
 tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *out, size_t *nrecords)

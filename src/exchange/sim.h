@@ -33,8 +33,9 @@ tf_err tf_sim_new(const tf_sim_config *cfg, tf_sim **out);
 void tf_sim_free(tf_sim *s);
 
 /* Appends the next `!miniTicker@arr` payload (a JSON array, E = now_ms) to out, with up to
- * max_records elements: symbols whose price moved, each advanced to now_ms, in round-robin order so
- * every symbol gets its turn. At Binance's pace the caller asks once a second with max_records >=
+ * max_records elements: symbols that traded since their last frame (so their 24 h figures moved, as
+ * Binance sends them; a trade may leave the price itself unchanged), each advanced to now_ms, in
+ * round-robin order so every symbol gets its turn. At Binance's pace the caller asks once a second with max_records >=
  * nsymbols; a load test asks for frames of max_records as often as its rate needs. *nrecords gets
  * the element count (0 appends nothing). now_ms must not go backwards. */
 tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *out, size_t *nrecords);
@@ -46,7 +47,7 @@ tf_err tf_sim_next_frame(tf_sim *s, int64_t now_ms, size_t max_records, tf_buf *
 const int *tf_sim_last_frame(const tf_sim *s, size_t *n);
 
 /* extra_trade_rate that lets a caller draw records_per_s miniTicker records a second from
- * nsymbols symbols (each symbol then trades ~4 times per visit, so almost every visit has news). */
+ * nsymbols symbols (each symbol then trades about twice per visit, so most visits have news). */
 double tf_sim_rate_for(double records_per_s, int nsymbols);
 
 typedef struct {

@@ -20,6 +20,13 @@ start ex2 "$TICKFLOW" exchange --listen 127.0.0.1:$P2 --seed 7 --symbols 20 --ma
 wait_port "$P2"
 timeout 30 node "$PEER" age "$P2" || fail "max-conn-age checks"
 
+# --rate: records at the asked pace, in many frames; a reader that stalls is dropped as too slow
+P3=$(free_port)
+start ex3 "$TICKFLOW" exchange --listen 127.0.0.1:$P3 --seed 3 --symbols 300 --rate 20000 --max-queued 65536
+wait_port "$P3"
+timeout 30 node "$PEER" rate "$P3" 20000 || fail "--rate checks"
+wait_for "$TF_TMP/ex3.log" "dropping .*: Slow consumer" 20
+
 # SIGTERM: clean stop, exit 0, no sanitizer report
 kill -TERM "$PID_ex1"
 rc=0; wait "$PID_ex1" || rc=$?

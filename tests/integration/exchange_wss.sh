@@ -28,5 +28,5 @@ set +e
 rc=$?
 set -e
 [[ $rc == 1 ]] || fail "mismatched key: exit $rc"
-grep -q "tickflow exchange: cannot serve" "$TF_TMP/bad.err" || fail "mismatched key message: $(cat "$TF_TMP/bad.err")"
+grep -q "tickflow exchange: TLS setup failed" "$TF_TMP/bad.err" || fail "mismatched key message: $(cat "$TF_TMP/bad.err")"
 echo ok

@@ -7,6 +7,7 @@
 //                                           and the drop of a client that never pongs
 //   node exchange_client.js age PORT        serverShutdown then close (--max-conn-age 3s)
 //   node exchange_client.js wss PORT CA     the same over TLS, verified against CA
+//   node exchange_client.js rate PORT R     --rate R: records per second, frames, a stalled reader
 //
 // Prints "ok" and exits 0, or prints what failed and exits 1. Every wait has a deadline.
 'use strict';
@@ -212,7 +213,31 @@ async function wss() {
 	}
 }
 
-const modes = { streams, age, wss };
+// --rate R: about R records a second in many frames, each symbol at most once a frame; and a
+// client that stops reading is dropped by the server (checked in the server's log by the caller)
+async function rate() {
+	const want = Number(process.argv[4]);
+	const stalled = await open('/ws/!miniTicker@arr');
+	stalled.ws._socket.pause(); // stop reading: the server's queue for it fills up
+	const c = await open('/ws/!miniTicker@arr');
+	await until(c, 'a first frame', () => c.msgs.length > 0, 5000);
+	const n0 = c.msgs.length;
+	const t0 = Date.now();
+	await sleep(3000);
+	const frames = c.msgs.slice(n0);
+	const secs = (Date.now() - t0) / 1000;
+	const recs = frames.reduce((a, f) => a + f.length, 0) / secs;
+	for (const f of frames) {
+		if (!Array.isArray(f) || !f.every(isMini)) fail('bad frame under --rate');
+		if (new Set(f.map((e) => e.s)).size !== f.length) fail('a symbol twice in one frame');
+	}
+	if (recs < want * 0.5 || recs > want * 1.5) fail(`${recs.toFixed(0)} records/s, asked for ${want}`);
+	if (frames.length / secs < 5) fail(`only ${(frames.length / secs).toFixed(1)} frames/s under --rate`);
+	c.ws.close();
+	stalled.ws.terminate();
+}
+
+const modes = { streams, age, wss, rate };
 if (!modes[mode]) fail('usage: exchange_client.js streams|age|wss PORT [CA]');
 modes[mode]().then(() => {
 	console.log('ok');
