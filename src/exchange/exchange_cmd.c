@@ -126,12 +126,11 @@ int tf_cmd_exchange(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	const char *host_end = strrchr(listen_addr, ':');
-	tf_info("seed %llu, %d symbols, history built in %lld ms", (unsigned long long)s, (int)nsymbols,
+	/* On stderr with the other log lines: stdout stays free for data when piped (make run). */
+	tf_info("listening on %s%.*s:%u (seed %llu, %d symbols%s, history built in %lld ms)",
+		tls_cert ? "wss/https " : "", (int)(host_end ? host_end - listen_addr : 0), listen_addr,
+		(unsigned)tf_xserver_port(srv), (unsigned long long)s, (int)nsymbols, rate ? ", load rate" : "",
 		(long long)(tf_mono_ms() - t0));
-	printf("tickflow exchange: listening on %s%.*s:%u (seed %llu, %d symbols%s)\n", tls_cert ? "wss/https " : "",
-	       (int)(host_end ? host_end - listen_addr : 0), listen_addr, (unsigned)tf_xserver_port(srv),
-	       (unsigned long long)s, (int)nsymbols, rate ? ", load rate" : "");
-	fflush(stdout);
 	err = tf_loop_run(loop);
 	if (err) {
 		fprintf(stderr, "tickflow exchange: event loop failed: %s\n", tf_err_str(err));
