@@ -13,7 +13,7 @@ wait_port "$P1"
 timeout 90 node "$PEER" streams "$P1" || fail "stream checks (exchange log: $(tail -5 "$TF_TMP/ex1.log"))"
 grep -q "dropping .*: Pong timeout" "$TF_TMP/ex1.log" || fail "no log line for the pong timeout"
 grep -q "dropping .*: Too many messages" "$TF_TMP/ex1.log" || fail "no log line for the message rate"
-grep -q "seed 42" "$TF_TMP/ex1.out" || fail "the seed is not printed at start"
+grep -q "listening on 127.0.0.1:$P1 (seed 42" "$TF_TMP/ex1.log" || fail "the seed is not printed at start"
 
 P2=$(free_port)
 start ex2 "$TICKFLOW" exchange --listen 127.0.0.1:$P2 --seed 7 --symbols 20 --max-conn-age 3s
