@@ -47,6 +47,10 @@ struct tf_ws_conn {
 	bool accepted;
 	bool io_failed;         /* EOF or I/O error: nothing more can be sent or read */
 	bool close_queued;      /* tf_ws_close was called */
+	bool close_deferred;    /* ...while data was queued: the close frame waits for it (see tf_ws_close) */
+	uint16_t close_code;
+	uint8_t close_reason[123];
+	size_t close_reason_len;
 	bool in_io;             /* inside tf_ws_conn_io: wake is not needed */
 	bool budget_hit;
 	size_t read_this_call;
@@ -183,9 +187,19 @@ void tf_ws_conn_accepted(tf_ws_conn *c, void *user)
 }
 
 /* Moves frames from wslay into out and out into the stream until one of them blocks. */
+static void queue_close_frame(tf_ws_conn *c)
+{
+	c->close_deferred = false;
+	if (wslay_event_queue_close(c->ctx, c->close_code, c->close_reason, c->close_reason_len) ==
+	    WSLAY_ERR_INVALID_ARGUMENT)
+		wslay_event_queue_close(c->ctx, 1000, NULL, 0);   /* a code not allowed on the wire */
+}
+
 static void pump_out(tf_ws_conn *c)
 {
 	while (!c->io_failed) {
+		if (c->close_deferred && wslay_event_get_queued_msg_count(c->ctx) == 0)
+			queue_close_frame(c);
 		if (out_pending(c) < OUT_SOFT && wslay_event_want_write(c->ctx)) {
 			if (wslay_event_send(c->ctx) != 0) {
 				c->io_failed = true;
@@ -310,16 +324,24 @@ tf_err tf_ws_send_ping(tf_ws_conn *c, const void *data, size_t len)
 	return queue(c, WSLAY_PING, data, len);
 }
 
+/* wslay sends queued control frames ahead of queued data, so a close queued at once would overtake
+ * (and, since nothing follows a close, discard) the messages the application queued before it. The
+ * close therefore waits in c until wslay's queue is empty (pump_out queues it then). */
 void tf_ws_close(tf_ws_conn *c, uint16_t code, const char *reason)
 {
 	if (c->io_failed || c->close_queued)
 		return;
 	c->close_queued = true;
 	size_t rl = reason ? strlen(reason) : 0;
-	if (rl > 123)
-		rl = 123;
-	if (wslay_event_queue_close(c->ctx, code, (const uint8_t *)reason, rl) == WSLAY_ERR_INVALID_ARGUMENT)
-		wslay_event_queue_close(c->ctx, 1000, NULL, 0);   /* a code not allowed on the wire */
+	if (rl > sizeof c->close_reason)
+		rl = sizeof c->close_reason;
+	c->close_code = code;
+	memcpy(c->close_reason, reason ? reason : "", rl);
+	c->close_reason_len = rl;
+	if (wslay_event_get_queued_msg_count(c->ctx) > 0)
+		c->close_deferred = true;
+	else
+		queue_close_frame(c);
 	wake(c);
 }
 

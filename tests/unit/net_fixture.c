@@ -90,6 +90,7 @@ static int ws_accept(void *ud, const tf_http_request *req, tf_ws_conn *c, void *
 static void ws_message(tf_ws_conn *c, void *user, const char *data, size_t len, bool binary)
 {
 	if (len == 8 && !memcmp(data, "close-me", 8)) {
+		tf_ws_send_text(c, "bye", 3);   /* queued data must reach the peer before the close */
 		tf_ws_close(c, 4000, "as you wish");
 		return;
 	}

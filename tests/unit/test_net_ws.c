@@ -72,7 +72,7 @@ static bool echo_session(tf_ws_client *c)
 static bool close_session(tf_ws_client *c)
 {
 	tf_ws_msg m;
-	if (tf_ws_client_send_text(c, "close-me", 8))
+	if (tf_ws_client_send_text(c, "close-me", 8) || !expect(c, "bye"))
 		return false;
 	tf_err err = tf_ws_client_recv(c, &m, 3000);
 	return err == TF_ERR_CLOSED && tf_ws_client_close_code(c) == 4000;
