@@ -37,8 +37,8 @@
 #include "net/tcp.h"
 #include "net/tls.h"
 #include "net/ws_key.h"
+#include "net/ws_out.h"
 
-#define OUT_SOFT (256u * 1024)
 #define CLOSE_WAIT_MS 1000
 #define INBOX_SLACK (64u * 1024)
 
@@ -58,8 +58,7 @@ struct tf_ws_client {
 	size_t pre_len, pre_off;
 	tf_buf inbox;              /* records: 1 byte binary flag, 8 bytes length, payload */
 	size_t inbox_off;
-	tf_buf out;
-	size_t out_off;
+	tf_ws_out out;             /* frames on their way to the stream */
 	int64_t last_rx_ms;
 	int64_t ping_sent_ms;      /* -1: no ping outstanding */
 };
@@ -79,7 +78,7 @@ static void set_err(tf_ws_client *c, tf_err code, const char *fmt, ...)
 
 static size_t out_pending(const tf_ws_client *c)
 {
-	return c->out.len - c->out_off;
+	return tf_ws_out_pending(&c->out);
 }
 
 /* Waits until fd is ready for want (TF_LOOP_READ/WRITE) or deadline. TF_OK, TF_ERR_TIMEOUT, TF_ERR_IO. */
@@ -140,25 +139,7 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *ud)
 {
 	tf_ws_client *c = ud;
-	size_t pend = out_pending(c);
-	if (pend >= OUT_SOFT) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
-	}
-	if (pend == 0) {
-		tf_buf_reset(&c->out);
-		c->out_off = 0;
-	}
-	size_t n = len < OUT_SOFT - pend ? len : OUT_SOFT - pend;
-	if (n > c->out.max - c->out.len) {   /* compact only when the written part is in the way */
-		tf_buf_consume(&c->out, c->out_off);
-		c->out_off = 0;
-	}
-	if (tf_buf_append(&c->out, data, n) != TF_OK) {
-		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-		return -1;
-	}
-	return (ssize_t)n;
+	return tf_ws_out_take(&c->out, ctx, data, len);
 }
 
 static int genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *ud)
@@ -210,21 +191,19 @@ static const struct wslay_event_callbacks client_cbs = {
 static void pump_out(tf_ws_client *c)
 {
 	while (!c->fatal || c->fatal == TF_ERR_TOO_BIG || c->fatal == TF_ERR_PROTO) {
-		if (out_pending(c) < OUT_SOFT && wslay_event_want_write(c->ctx) && wslay_event_send(c->ctx) != 0) {
+		if (out_pending(c) < TF_WS_OUT_SOFT && wslay_event_want_write(c->ctx) && wslay_event_send(c->ctx) != 0) {
 			set_err(c, TF_ERR_IO, "cannot queue frames");
 			return;
 		}
 		if (!out_pending(c))
 			return;
-		size_t n = 0;
-		tf_err err = tf_stream_write(c->s, c->out.data + c->out_off, out_pending(c), &n);
+		tf_err err = tf_ws_out_write(&c->out, c->s);
 		if (err == TF_ERR_AGAIN)
 			return;
 		if (err) {
 			set_err(c, err, "%s", c->s->err[0] ? c->s->err : "write failed");
 			return;
 		}
-		c->out_off += n;
 	}
 }
 
@@ -446,7 +425,7 @@ static void client_free_now(tf_ws_client *c)
 	tf_stream_free(c->s);
 	tf_tls_ctx_free(c->tls);
 	tf_buf_free(&c->inbox);
-	tf_buf_free(&c->out);
+	tf_ws_out_free(&c->out);
 	free(c->pre);
 	free(c);
 }
@@ -468,7 +447,7 @@ tf_err tf_ws_client_connect(const tf_ws_client_opts *o, tf_ws_client **out, char
 		c->o.max_message = 16u << 20;
 	c->ping_sent_ms = -1;
 	tf_buf_init(&c->inbox, c->o.max_message + INBOX_SLACK);
-	tf_buf_init(&c->out, OUT_SOFT + 1024);
+	tf_ws_out_init(&c->out, 0);
 	int64_t deadline = tf_mono_ms() + c->o.connect_timeout_ms;
 	tf_err err = o->url ? tf_url_parse(o->url, &c->url) : TF_ERR_PARSE;
 	if (err || (strcmp(c->url.scheme, "ws") && strcmp(c->url.scheme, "wss"))) {

@@ -34,9 +34,9 @@
 
 #include "base/buf.h"
 #include "net/loop.h"
+#include "net/ws_out.h"
 #include "net/ws_server_int.h"
 
-#define OUT_SOFT (256u * 1024)     /* frames are copied into out until it holds this much */
 #define READ_BUDGET (1u << 20)     /* bytes read per tf_ws_conn_io call, for fairness */
 
 struct tf_ws_conn {
@@ -54,8 +54,7 @@ struct tf_ws_conn {
 	bool in_io;             /* inside tf_ws_conn_io: wake is not needed */
 	bool budget_hit;
 	size_t read_this_call;
-	tf_buf out;             /* bytes for the stream; out.data[out_off..len) still to write */
-	size_t out_off;
+	tf_ws_out out;          /* frames (and the 101 response) on their way to the stream */
 	char *in_pre;           /* bytes that came with the upgrade request */
 	size_t in_pre_len, in_pre_off;
 	char peer[64];
@@ -63,7 +62,7 @@ struct tf_ws_conn {
 
 static size_t out_pending(const tf_ws_conn *c)
 {
-	return c->out.len - c->out_off;
+	return tf_ws_out_pending(&c->out);
 }
 
 /* ---- wslay callbacks ---- */
@@ -102,25 +101,7 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *ud)
 {
 	tf_ws_conn *c = ud;
-	size_t pend = out_pending(c);
-	if (pend >= OUT_SOFT) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
-	}
-	if (pend == 0) {
-		tf_buf_reset(&c->out);
-		c->out_off = 0;
-	}
-	size_t n = len < OUT_SOFT - pend ? len : OUT_SOFT - pend;
-	if (n > c->out.max - c->out.len) {   /* compact only when the written part is in the way */
-		tf_buf_consume(&c->out, c->out_off);
-		c->out_off = 0;
-	}
-	if (tf_buf_append(&c->out, data, n) != TF_OK) {
-		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-		return -1;
-	}
-	return (ssize_t)n;
+	return tf_ws_out_take(&c->out, ctx, data, len);
 }
 
 static void msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg, void *ud)
@@ -158,8 +139,8 @@ tf_err tf_ws_conn_new(tf_stream *s, const tf_ws_conn_cfg *cfg, const char *peer,
 	c->s = s;
 	c->cfg = *cfg;
 	snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
-	tf_buf_init(&c->out, (size_t)OUT_SOFT + out_len + 1024);
-	if (tf_buf_append(&c->out, out_pre, out_len) != TF_OK)
+	tf_ws_out_init(&c->out, out_len);
+	if (tf_buf_append(&c->out.buf, out_pre, out_len) != TF_OK)
 		goto nomem;
 	if (in_len) {
 		c->in_pre = malloc(in_len);
@@ -174,7 +155,7 @@ tf_err tf_ws_conn_new(tf_stream *s, const tf_ws_conn_cfg *cfg, const char *peer,
 	*out = c;
 	return TF_OK;
 nomem:
-	tf_buf_free(&c->out);
+	tf_ws_out_free(&c->out);
 	free(c->in_pre);
 	free(c);
 	return TF_ERR_NOMEM;
@@ -200,7 +181,7 @@ static void pump_out(tf_ws_conn *c)
 	while (!c->io_failed) {
 		if (c->close_deferred && wslay_event_get_queued_msg_count(c->ctx) == 0)
 			queue_close_frame(c);
-		if (out_pending(c) < OUT_SOFT && wslay_event_want_write(c->ctx)) {
+		if (out_pending(c) < TF_WS_OUT_SOFT && wslay_event_want_write(c->ctx)) {
 			if (wslay_event_send(c->ctx) != 0) {
 				c->io_failed = true;
 				return;
@@ -208,15 +189,13 @@ static void pump_out(tf_ws_conn *c)
 		}
 		if (!out_pending(c))
 			return;
-		size_t n = 0;
-		tf_err err = tf_stream_write(c->s, c->out.data + c->out_off, out_pending(c), &n);
+		tf_err err = tf_ws_out_write(&c->out, c->s);
 		if (err == TF_ERR_AGAIN)
 			return;
 		if (err) {
 			c->io_failed = true;
 			return;
 		}
-		c->out_off += n;
 	}
 }
 
@@ -276,7 +255,7 @@ void tf_ws_conn_free(tf_ws_conn *c)
 		c->cfg.cb->on_close(c, c->user, code);
 	}
 	wslay_event_context_free(c->ctx);
-	tf_buf_free(&c->out);
+	tf_ws_out_free(&c->out);
 	free(c->in_pre);
 	free(c);
 }
