@@ -193,6 +193,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 		}
 		rd_kafka_assign(rk, parts);
 		st->assigned = true;
+		atomic_store(&st->stats.last_record_mono_ms, tf_mono_ms()); /* --exit-idle counts from here */
 		tf_info("assigned %d partition%s of %s", parts->cnt, parts->cnt == 1 ? "" : "s", st->wcfg.topic);
 	} else {
 		for (int i = 0; i < st->nworkers; i++)
@@ -329,13 +330,18 @@ int tf_cmd_stream(int argc, char **argv)
 		threads = MAX_WORKERS;
 	int rc = TF_EXIT_FAILURE;
 	rd_kafka_t *rk = NULL, *producer = NULL;
-	tf_err err = tf_store_open(store_url, &st.store, why, sizeof why);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	tf_err err;
+	for (int k = 0; (err = tf_store_open(store_url, &st.store, why, sizeof why)) == TF_ERR_AGAIN && !stop_requested; k++) {
+		if (!k)
+			tf_warn("store unavailable (%s); retrying", why);
+		usleep(k < 6 ? (100000u << k) : 5000000u);
+	}
 	if (err) {
 		fprintf(stderr, "tickflow stream: cannot open the store: %s\n", why);
 		return err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	if (!(producer = make_client(RD_KAFKA_PRODUCER, brokers, group, session, &st)) ||
 	    !(rk = make_client(RD_KAFKA_CONSUMER, brokers, group, session, &st)))
 		goto out;
@@ -368,6 +374,8 @@ int tf_cmd_stream(int argc, char **argv)
 		}
 		rd_kafka_poll(producer, 0);
 		int64_t now = tf_mono_ms();
+		if (atomic_load(&st.stats.store_down))
+			atomic_store(&st.stats.last_record_mono_ms, now); /* waiting for the store is not idleness */
 		if (exit_idle > 0 && st.assigned && now - atomic_load(&st.stats.last_record_mono_ms) > exit_idle) {
 			tf_info("no records for %lld ms; exiting (--exit-idle)", (long long)exit_idle);
 			break;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -251,8 +252,10 @@ static bool commit(tf_worker *w, bool stopping)
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)w->nslots);
 	for (size_t i = 0; i < w->nslots; i++) {
 		slot *s = &w->slots[i];
-		if (s->pending)
+		if (s->pending) {
+			tf_engine_drained(s->e);
 			rd_kafka_topic_partition_list_add(l, w->cfg.topic, s->partition)->offset = s->next;
+		}
 		s->pending = false;
 	}
 	rd_kafka_offsets_store(w->rk, l);
@@ -334,6 +337,7 @@ static void request(tf_worker *w, req_kind r)
 {
 	pthread_mutex_lock(&w->mu);
 	w->req = r;
+	rd_kafka_queue_yield(w->q); /* wake the worker from its consume call */
 	while (w->req != REQ_NONE)
 		pthread_cond_wait(&w->cv, &w->mu);
 	pthread_mutex_unlock(&w->mu);
@@ -359,7 +363,9 @@ tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *pro
 	w->rk = rk;
 	w->producer = producer;
 	w->stats = stats;
-	tf_err err = tf_store_open(cfg->store_url, &w->store, why, why_cap);
+	tf_err err;
+	for (int k = 0; (err = tf_store_open(cfg->store_url, &w->store, why, why_cap)) == TF_ERR_AGAIN && k < 60; k++)
+		usleep(k < 6 ? (100000u << k) : 5000000u);
 	if (err) {
 		free(w);
 		return err;
