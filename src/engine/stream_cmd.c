@@ -270,8 +270,8 @@ int tf_cmd_stream(int argc, char **argv)
 		{"lateness", TF_OPT_DURATION, "2s", "allowed lateness: watermark = max event time - lateness", &lateness, 0, 0, NULL},
 		{"threads", TF_OPT_INT, "0", "worker threads (0 = number of cores)", &threads, 0, MAX_WORKERS, NULL},
 		{"from", TF_OPT_STR, NULL, "earliest|latest|ISO time: rebuild tables from there instead of the stored offsets", &from, 0, 0, NULL},
-		{"commit-interval", TF_OPT_DURATION, "200ms", "commit results and offsets at least this often", &commit_ms, 0, 0, NULL},
-		{"batch", TF_OPT_INT, "20000", "at most this many records per store transaction", &batch, 1, 10000000, NULL},
+		{"commit-interval", TF_OPT_DURATION, "1s", "commit results and offsets at least this often", &commit_ms, 0, 0, NULL},
+		{"batch", TF_OPT_INT, "100000", "at most this many records per store transaction", &batch, 1, 10000000, NULL},
 		{"change-pct", TF_OPT_DOUBLE, "5", "alert when |24 h change| exceeds this many percent", &change_pct, 0, 0, NULL},
 		{"return-k", TF_OPT_DOUBLE, "4", "alert when a candle return is beyond k standard deviations", &ret_k, 0, 0, NULL},
 		{"return-samples", TF_OPT_INT, "10", "returns needed before the k-sigma alert can fire", &ret_min, 2, 32, NULL},
@@ -374,7 +374,7 @@ int tf_cmd_stream(int argc, char **argv)
 		}
 		rd_kafka_poll(producer, 0);
 		int64_t now = tf_mono_ms();
-		if (atomic_load(&st.stats.store_down))
+		if (atomic_load(&st.stats.store_down) || atomic_load(&st.stats.committing))
 			atomic_store(&st.stats.last_record_mono_ms, now); /* waiting for the store is not idleness */
 		if (exit_idle > 0 && st.assigned && now - atomic_load(&st.stats.last_record_mono_ms) > exit_idle) {
 			tf_info("no records for %lld ms; exiting (--exit-idle)", (long long)exit_idle);

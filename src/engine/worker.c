@@ -233,17 +233,21 @@ static bool commit(tf_worker *w, bool stopping)
 	int64_t backoff = 100;
 	int failures = 0;
 	tf_err err;
+	atomic_fetch_add(&w->stats->committing, 1);
 	while ((err = commit_once(w))) {
 		if (!failures++) {
 			tf_warn("store unavailable (%s); pausing consumption and retrying", tf_store_error(w->store));
 			atomic_store(&w->stats->store_down, 1);
 		}
-		if (stopping && failures > 3)
+		if (stopping && failures > 3) {
+			atomic_fetch_sub(&w->stats->committing, 1);
 			return false;
+		}
 		struct timespec ts = {backoff / 1000, (backoff % 1000) * 1000000};
 		nanosleep(&ts, NULL);
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 	}
+	atomic_fetch_sub(&w->stats->committing, 1);
 	if (failures) {
 		tf_info("store is back after %d failed attempt%s; consuming again", failures, failures == 1 ? "" : "s");
 		atomic_store(&w->stats->store_down, 0);
@@ -263,6 +267,7 @@ static bool commit(tf_worker *w, bool stopping)
 	w->nticks = 0;
 	w->pending_records = 0;
 	w->last_commit_ms = tf_mono_ms();
+	atomic_store(&w->stats->last_record_mono_ms, w->last_commit_ms); /* busy committing is not idle */
 	atomic_fetch_add(&w->stats->commits, 1);
 	if (w->cfg.retention_ms > 0 && w->last_commit_ms - w->last_retention_ms > 60000) {
 		w->last_retention_ms = w->last_commit_ms;

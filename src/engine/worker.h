@@ -32,7 +32,7 @@ typedef struct {
 
 typedef struct {
 	atomic_llong records, late, dlq, commits, last_record_mono_ms;
-	atomic_int store_down;
+	atomic_int store_down, committing;
 } tf_worker_stats;
 
 typedef struct tf_worker tf_worker;
