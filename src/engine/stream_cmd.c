@@ -257,7 +257,7 @@ static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const 
 
 int tf_cmd_stream(int argc, char **argv)
 {
-	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from;
+	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from, *bus_candles, *bus_alerts;
 	int64_t lateness, threads, commit_ms, batch, stale, session, exit_idle, max_symbols, ret_min, retention;
 	double change_pct, ret_k;
 	tf_opt opts[] = {
@@ -265,6 +265,8 @@ int tf_cmd_stream(int argc, char **argv)
 		{"group", TF_OPT_STR, "tickflow", "consumer group: members share the partitions", &group, 0, 0, NULL},
 		{"topic", TF_OPT_STR, "ticks", "topic of ticks (key = symbol, value = event JSON)", &topic, 0, 0, NULL},
 		{"dlq-topic", TF_OPT_STR, "ticks.dlq", "topic for late and undecodable records (header 'reason')", &dlq, 0, 0, NULL},
+		{"candles-topic", TF_OPT_STR, "candles.1m", "live bus: changed candles of the smallest interval (\"\" = off)", &bus_candles, 0, 0, NULL},
+		{"alerts-topic", TF_OPT_STR, "alerts", "live bus: new alerts (\"\" = off)", &bus_alerts, 0, 0, NULL},
 		{"store", TF_OPT_STR, "sqlite:tickflow.db", "sqlite:PATH or postgresql://user@host:port/db", &store_url, 0, 0, NULL},
 		{"intervals", TF_OPT_STR, "1m,5m,1h", "candle intervals, each a multiple of the first", &intervals, 0, 0, NULL},
 		{"lateness", TF_OPT_DURATION, "2s", "allowed lateness: watermark = max event time - lateness", &lateness, 0, 0, NULL},
@@ -300,6 +302,8 @@ int tf_cmd_stream(int argc, char **argv)
 	wc->group = group;
 	wc->topic = topic;
 	wc->dlq_topic = dlq;
+	wc->candles_topic = bus_candles ? bus_candles : "";
+	wc->alerts_topic = bus_alerts ? bus_alerts : "";
 	wc->commit_interval_ms = commit_ms;
 	wc->batch_max = batch;
 	wc->retention_ms = retention;

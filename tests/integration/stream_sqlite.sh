@@ -25,6 +25,27 @@ timeout 60 kcat -C -b "$BROKER" -t ticks.dlq -o beginning -e -q -f '%h\n' >"$TF_
 [[ $(grep -c '^reason=decode: ' "$TF_TMP/dlq.txt") == "$bad" ]] || fail "DLQ corrupt: $(grep -c '^reason=decode' "$TF_TMP/dlq.txt"), model $bad"
 grep -q 'source=' "$TF_TMP/dlq.txt" || fail "DLQ records lack the source header"
 
+# 2b. live bus: every alert once on topic alerts; every 1m candle on candles.1m, its last message
+# equal to the table's row
+timeout 60 kcat -C -b "$BROKER" -t alerts -o beginning -e -q -f '%s\n' >"$TF_TMP/bus-alerts.txt" || fail "kcat alerts"
+timeout 60 kcat -C -b "$BROKER" -t candles.1m -o beginning -e -q -f '%s\n' >"$TF_TMP/bus-candles.txt" || fail "kcat candles.1m"
+$PY - "$TF_TMP/ref.db" "$TF_TMP/bus-alerts.txt" "$TF_TMP/bus-candles.txt" <<'PYEND' || fail "live bus differs from the tables"
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+alerts = [json.loads(l) for l in open(sys.argv[2])]
+assert len(alerts) == len({a["id"] for a in alerts}) == db.execute("SELECT count(*) FROM alerts").fetchone()[0], "alert count"
+last = {}
+for l in open(sys.argv[3]):
+    c = json.loads(l)
+    last[(c["symbol"], c["open_time"])] = c
+rows = db.execute("SELECT symbol, open_time, close, updates, final FROM candles WHERE interval = '1m'").fetchall()
+assert len(rows) == len(last), f"{len(rows)} 1m candles, {len(last)} on the bus"
+for s, t, close, updates, final in rows:
+    c = last[(s, t)]
+    assert (c["close"], c["updates"], c["final"]) == (close, updates, bool(final)), (s, t)
+print(f"bus: {len(alerts)} alerts, {len(last)} candles")
+PYEND
+
 # 3. kill -9 at random instants, restart each time
 offsets() { sqlite3 "$TF_TMP/crash.db" "SELECT coalesce(sum(next_offset),0) FROM stream_offsets WHERE consumer_group='crash'" 2>/dev/null || echo 0; }
 mid=0 i=0

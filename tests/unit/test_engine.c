@@ -611,3 +611,39 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 	table_free(&ta);
 	table_free(&tb);
 }
+
+static tf_tick trade(const char *sym, int64_t t, double price, double qty)
+{
+	tf_tick k;
+	memset(&k, 0, sizeof k);
+	k.kind = TF_TICK_TRADE;
+	snprintf(k.symbol, sizeof k.symbol, "%s", sym);
+	k.event_time = t;
+	k.trade.price = D(price);
+	k.trade.qty = D(qty);
+	return k;
+}
+
+TF_TEST(engine_trades_give_exact_volume_and_vwap)
+{
+	tf_engine *e = make(2000);
+	table t = {0};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 1000, 10, 1)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 2000, 20, 3)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 3000, 15, 0)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
+	const tf_candle_row *r = find(&t, "BTCUSDT", 60000, T0);
+	TF_CHECK(r && !r->volume_approx);
+	TF_CHECK(r->volume == D(4) && r->quote_volume == D(70));
+	TF_CHECK(r->vwap.valid && r->vwap.v == 17.5);
+	TF_CHECK(r->open == D(10) && r->high == D(20) && r->low == D(10) && r->close == D(15));
+	TF_CHECK(!r->change_24h_pct.valid);
+	/* a zero-quantity window has no VWAP rather than nan */
+	TF_CHECK_EQ_INT(add(e, trade("ETHUSDT", T0 + 1000, 10, 0)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
+	r = find(&t, "ETHUSDT", 60000, T0);
+	TF_CHECK(r && !r->vwap.valid);
+	table_free(&t);
+	tf_engine_free(e);
+}
