@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ typedef struct {
 } stream;
 
 static volatile sig_atomic_t stop_requested;
+static const char *brokers_opt;
+static atomic_int brokers_down_logged; /* the "cannot reach broker" line was logged for this outage */
 static void on_signal(int sig) { stop_requested = 1; }
 
 /* "2024-03-10T12:00:00Z" / "2024-03-10T12:00:00.250Z" / "2024-03-10" (UTC) into ms. */
@@ -193,6 +196,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 		}
 		rd_kafka_assign(rk, parts);
 		st->assigned = true;
+		atomic_store(&brokers_down_logged, 0);
 		atomic_store(&st->stats.last_record_mono_ms, tf_mono_ms()); /* --exit-idle counts from here */
 		tf_info("assigned %d partition%s of %s", parts->cnt, parts->cnt == 1 ? "" : "s", st->wcfg.topic);
 	} else {
@@ -217,10 +221,23 @@ static bool conf_set(rd_kafka_conf_t *c, const char *k, const char *v)
 	return true;
 }
 
+/* librdkafka's own log: only critical lines; errors come through on_kafka_error. */
 static void on_kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-	if (level <= 3)
+	if (level <= 2)
 		tf_warn("kafka: %s: %s", fac, buf);
+}
+
+/* One clear line per outage instead of librdkafka's per-connection noise (it keeps retrying). */
+static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+		if (!atomic_exchange(&brokers_down_logged, 1))
+			tf_error("cannot reach broker %s (%s); start one with 'tickflow broker' or pass --brokers; retrying",
+				 brokers_opt, reason);
+	} else if (err != RD_KAFKA_RESP_ERR__TRANSPORT) {
+		tf_warn("kafka: %s", reason);
+	}
 }
 
 static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const char *group, int64_t session_ms,
@@ -237,11 +254,12 @@ static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const 
 		snprintf(num, sizeof num, "%lld", (long long)(session_ms / 4 > 100 ? session_ms / 4 : 100));
 		ok = ok && conf_set(c, "heartbeat.interval.ms", num);
 		rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
-		rd_kafka_conf_set_opaque(c, st);
 	} else {
 		ok = ok && conf_set(c, "linger.ms", "5");
 	}
 	rd_kafka_conf_set_log_cb(c, on_kafka_log);
+	rd_kafka_conf_set_error_cb(c, on_kafka_error);
+	rd_kafka_conf_set_opaque(c, st);
 	if (!ok) {
 		rd_kafka_conf_destroy(c);
 		return NULL;
@@ -324,6 +342,7 @@ int tf_cmd_stream(int argc, char **argv)
 		return TF_EXIT_USAGE;
 	}
 	st.from = from;
+	brokers_opt = brokers;
 	if (from && strcmp(from, "earliest") && strcmp(from, "latest") && parse_iso(from, &st.from_ms)) {
 		fprintf(stderr, "tickflow stream: --from '%s' is not earliest, latest or an ISO time (2024-03-10T12:00:00Z)\n", from);
 		return TF_EXIT_USAGE;
