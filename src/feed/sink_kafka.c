@@ -43,7 +43,8 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 {
 	kafka_sink *k = rd_kafka_opaque(rk);
 	tf_log_level l = level <= 3 ? TF_LOG_ERROR : level == 4 ? TF_LOG_WARN : level <= 6 ? TF_LOG_INFO : TF_LOG_DEBUG;
-	if (k && !atomic_load(&k->running) && l < TF_LOG_INFO)
+	/* FAIL lines repeat what on_error reports; before RUNNING the caller gives the one line */
+	if (l < TF_LOG_INFO && (strcmp(fac, "FAIL") == 0 || (k && !atomic_load(&k->running))))
 		l = TF_LOG_DEBUG;
 	if (tf_log_enabled(l))
 		tf_log(l, "kafka %s: %s", fac, buf);

@@ -6,7 +6,8 @@
 #  3. a non-JSON line and a bad element end up in the dead-letter topic with a `reason` header;
 #  4. a broker that is not running: one clear line, exit 1 within the bound;
 #  5. SIGINT during a fast run flushes: everything counted as delivered is in the topic, exit 0;
-#  6. usage: --dlq FILE without --out exits 2; --help shows the Kafka options.
+#  6. the broker killed (-9) mid-run: the undelivered records are logged and counted, exit 1;
+#  7. usage: --dlq FILE without --out exits 2; --help shows the Kafka options.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/kafka/broker_lib.sh"
 PY=/usr/bin/python3
@@ -123,7 +124,25 @@ got=$($K -C -t fast -e -q -f '%k\n' | wc -l)
 [[ $got == "$del" ]] || fail "SIGINT: $got records in the topic, $del delivered"
 echo "sigint: $del records delivered and present"
 
-# 6. Usage.
+# 6. Broker killed mid-run: SIGINT then gives up after --flush-timeout, counts the loss, exits 1.
+start lossy "$TICKFLOW" ingest --source sim --symbols 200 --rate 20000 --brokers "$BROKER" --topic lossy --stats \
+	--flush-timeout 1s
+wait_for "$TF_TMP/lossy.log" 'kafka: connected' 10
+sleep 0.5
+kill -9 "$PID_broker"
+sleep 1
+kill -INT "$PID_lossy"
+rc=0
+wait "$PID_lossy" || rc=$?
+[[ $rc == 1 ]] || fail "undelivered records: exit $rc, want 1: $(tail -n 3 "$TF_TMP/lossy.log")"
+failed=$(stat kafka_failed "$TF_TMP/lossy.log")
+((failed > 0)) || fail "no failed deliveries counted: $(grep stats: "$TF_TMP/lossy.log")"
+[[ $((failed + $(stat kafka_delivered "$TF_TMP/lossy.log"))) == $(stat kafka_produced "$TF_TMP/lossy.log") ]] ||
+	fail "produced != delivered + failed: $(grep stats: "$TF_TMP/lossy.log")"
+grep -q "kafka: $failed of [0-9]* records could not be delivered" "$TF_TMP/lossy.log" || fail "the loss is not logged"
+echo "broker killed: $failed records counted as undelivered, exit 1"
+
+# 7. Usage.
 set +e
 "$TICKFLOW" ingest --source sim --dlq "$TF_TMP/x.dlq" 2>"$TF_TMP/usage.log"; rc=$?
 set -e
