@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "feed/pipeline.h"
 #include "feed/sink.h"
+#include "feed/sink_kafka.h"
 #include "feed/source_replay.h"
 #include "feed/source_sim.h"
 #include "feed/source_ws.h"
@@ -26,6 +27,9 @@ static void on_signal(int sig)
 
 static struct {
 	const char *source, *ca_file, *out, *format, *dlq, *record, *yahoo_url, *rest_url;
+	const char *brokers, *topic, *dlq_topic, *compression;
+	int64_t broker_timeout, flush_timeout;
+	bool idempotence;
 	int64_t max_message, symbols, seed, limit;
 	int64_t poll, duration, rotate_after, ping_interval, pong_timeout, connect_timeout, backoff_base, backoff_max;
 	double speed, rate;
@@ -35,11 +39,24 @@ static struct {
 static tf_opt opts[] = {
 	{"source", TF_OPT_STR, "binance",
 	 "where ticks come from: binance | url:WS_OR_WSS_URL | sim | replay:FILE | yahoo:SYM1,SYM2", &g.source, 0, 0, NULL},
-	{"out", TF_OPT_STR, "-", "write one JSON line per record to FILE ('-' = stdout)", &g.out, 0, 0, NULL},
+	{"brokers", TF_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap brokers HOST:PORT[,HOST:PORT] (tickflow broker or Kafka); records go there unless --out is given",
+	 &g.brokers, 0, 0, NULL},
+	{"topic", TF_OPT_STR, "ticks", "Kafka topic of the records (key = symbol, value = raw JSON, timestamp = E)", &g.topic, 0, 0,
+	 NULL},
+	{"dlq-topic", TF_OPT_STR, "ticks.dlq", "Kafka topic of dead letters (value = raw bytes, header reason)", &g.dlq_topic, 0, 0,
+	 NULL},
+	{"compression", TF_OPT_CHOICE, "none", "Kafka batch compression", &g.compression, 0, 0, "none|gzip|snappy|lz4|zstd"},
+	{"idempotence", TF_OPT_BOOL, "true", "Kafka idempotent producer (no duplicates on retry); --no-idempotence for brokers without InitProducerId",
+	 &g.idempotence, 0, 0, NULL},
+	{"broker-timeout", TF_OPT_DURATION, "10s", "Kafka: give up when the brokers do not answer within this at start", &g.broker_timeout,
+	 100, 600000, NULL},
+	{"flush-timeout", TF_OPT_DURATION, "10s", "Kafka: at exit, wait this long for outstanding deliveries (undelivered: exit 1)",
+	 &g.flush_timeout, 0, 600000, NULL},
+	{"out", TF_OPT_STR, NULL, "write one JSON line per record to FILE ('-' = stdout) instead of Kafka", &g.out, 0, 0, NULL},
 	{"format", TF_OPT_CHOICE, "tick",
 	 "--out line format: tick = normalised tick JSON; record = {\"key\",\"timestamp\",\"value\"} with the raw element as a string",
 	 &g.format, 0, 0, "tick|record"},
-	{"dlq", TF_OPT_STR, NULL, "write dead letters (undecodable input + reason) as JSON lines to FILE; unset: a warning log line each",
+	{"dlq", TF_OPT_STR, NULL, "with --out: write dead letters (undecodable input + reason) as JSON lines to FILE; unset: a warning log line each",
 	 &g.dlq, 0, 0, NULL},
 	{"record", TF_OPT_STR, NULL, "also write every raw message with its receive time to FILE (replay:FILE plays it back)",
 	 &g.record, 0, 0, NULL},
@@ -81,8 +98,10 @@ static const tf_cmd_spec spec = {
 	"ingest",
 	"read a market feed (Binance, simulator, replay, Yahoo) and emit one record per symbol update",
 	"Each message is decoded and split into one record per symbol: key = symbol, value = the\n"
-	"element's JSON exactly as received, timestamp = its E. Undecodable input goes to the dead-letter\n"
-	"path (--dlq) with the reason. WebSocket sources reconnect with backoff and jitter, rotate before\n"
+	"element's JSON exactly as received, timestamp = its E. Records go to Kafka topic --topic at\n"
+	"--brokers (acks=all, idempotent), or with --out to a JSON-lines file. Undecodable input goes to\n"
+	"--dlq-topic (or --dlq FILE with --out) with the reason. A record Kafka did not acknowledge by\n"
+	"exit makes the exit status 1. WebSocket sources reconnect with backoff and jitter, rotate before\n"
 	"24 h and backfill kline streams over REST after a gap. SIGINT/SIGTERM flush and exit 0.",
 	opts,
 };
@@ -138,20 +157,49 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static void report(const tf_pipeline_stats *st, int64_t elapsed_ms)
+/* The JSON-lines sink with --out, the Kafka producer otherwise. TF_ERR_USAGE for --dlq without --out. */
+static tf_err make_sink(tf_sink **sink, tf_sink_kafka_stats *ks, char *errbuf, size_t errcap)
+{
+	if (g.out)
+		return tf_sink_jsonl_new(g.out, g.dlq, strcmp(g.format, "record") == 0 ? TF_JSONL_RECORDS : TF_JSONL_TICKS,
+					 sink, errbuf, errcap);
+	if (g.dlq) {
+		snprintf(errbuf, errcap, "--dlq FILE goes with --out; with Kafka, dead letters go to --dlq-topic (%.100s)",
+			 g.dlq_topic);
+		return TF_ERR_USAGE;
+	}
+	tf_sink_kafka_opts o = {
+		.brokers = g.brokers,
+		.topic = g.topic,
+		.dlq_topic = g.dlq_topic,
+		.compression = g.compression,
+		.idempotence = g.idempotence,
+		.connect_timeout_ms = (int)g.broker_timeout,
+		.flush_timeout_ms = (int)g.flush_timeout,
+		.max_message = (size_t)g.max_message,
+		.stop = &g_stop,
+		.stats = ks,
+	};
+	return tf_sink_kafka_new(&o, sink, errbuf, errcap);
+}
+
+static void report(const tf_pipeline_stats *st, int64_t elapsed_ms, const tf_sink_kafka_stats *ks)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 		     (double)ru.ru_stime.tv_usec / 1e6;
-	char line[600];
-	snprintf(line, sizeof line,
+	char line[800];
+	int n = snprintf(line, sizeof line,
 		 "messages=%llu bytes=%llu records=%llu dead_letters=%llu duplicates=%llu replies=%llu "
 		 "server_errors=%llu elapsed_s=%.3f cpu_s=%.3f cpu_us_per_record=%.3f",
 		 (unsigned long long)st->messages, (unsigned long long)st->bytes, (unsigned long long)st->records,
 		 (unsigned long long)st->dead_letters, (unsigned long long)st->duplicates,
 		 (unsigned long long)st->replies, (unsigned long long)st->server_errors, (double)elapsed_ms / 1000.0, cpu,
 		 st->records ? cpu * 1e6 / (double)st->records : 0.0);
+	if (ks && n > 0 && (size_t)n < sizeof line)
+		snprintf(line + n, sizeof line - (size_t)n, " kafka_produced=%llu kafka_delivered=%llu kafka_failed=%llu",
+			 (unsigned long long)ks->produced, (unsigned long long)ks->delivered, (unsigned long long)ks->failed);
 	if (g.stats)
 		fprintf(stderr, "tickflow ingest stats: %s\n", line);
 	else
@@ -176,8 +224,10 @@ int tf_cmd_ingest(int argc, char **argv)
 		rc = err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
 		goto out;
 	}
-	if ((err = tf_sink_jsonl_new(g.out, g.dlq, strcmp(g.format, "record") == 0 ? TF_JSONL_RECORDS : TF_JSONL_TICKS, &sink, errbuf, sizeof errbuf))) {
+	tf_sink_kafka_stats ks = {0};
+	if ((err = make_sink(&sink, &ks, errbuf, sizeof errbuf))) {
 		fprintf(stderr, "tickflow ingest: %s\n", errbuf);
+		rc = err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
 		goto out;
 	}
 	tf_pipeline_opts po = {
@@ -201,7 +251,7 @@ int tf_cmd_ingest(int argc, char **argv)
 	int64_t elapsed = tf_mono_ms() - t0;
 	tf_err cerr = tf_sink_close(sink);
 	sink = NULL;
-	report(tf_pipeline_stats_get(p), elapsed);
+	report(tf_pipeline_stats_get(p), elapsed, g.out ? NULL : &ks);
 	if (err && src->error && err != TF_ERR_IO)
 		fprintf(stderr, "tickflow ingest: %s: %s\n", src->name, src->error(src)[0] ? src->error(src) : tf_err_str(err));
 	rc = err || cerr ? TF_EXIT_FAILURE : TF_EXIT_OK;
