@@ -5,26 +5,12 @@
 # the parameter; garbage, oversized and half-sent requests leave the server serving others; the SSE
 # stream delivers candle updates produced after it was opened, and resumes from Last-Event-ID.
 source "$(dirname "$0")/lib.sh"
-command -v kcat >/dev/null || fail "kcat missing (scripts/deps.sh installs it)"
-BP=$(free_port) HP=$(free_port)
-DB=$TF_TMP/db
-start broker "$TICKFLOW" broker --listen 127.0.0.1:$BP --data-dir "$TF_TMP/broker"
-wait_port "$BP"
-/usr/bin/python3 "$(dirname "$0")/stream/gen.py" 30000 12 4 7 | cut -f2,4 >"$TF_TMP/all"
-head -n 20000 "$TF_TMP/all" >"$TF_TMP/first"
-tail -n +20001 "$TF_TMP/all" >"$TF_TMP/second"
-timeout 60 kcat -P -b 127.0.0.1:$BP -t ticks -K $'\t' -l "$TF_TMP/first" || fail "kcat produce"
-start stream "$TICKFLOW" stream --brokers 127.0.0.1:$BP --store "sqlite:$DB" --commit-interval 100ms
+source "$(dirname "$0")/serve/pipeline.sh"
+HP=$(free_port)
+serve_pipeline 30000 20000
 start serve "$TICKFLOW" serve --store "sqlite:$DB" --http 127.0.0.1:$HP --poll 100ms --heartbeat 500ms
 wait_port "$HP"
 U=http://127.0.0.1:$HP
-# wait until the stream engine has committed the first part
-for _ in $(seq 100); do
-	n=$(sqlite3 "$DB" "select count(*) from ticks" 2>/dev/null || echo 0)
-	((n >= 19000)) && break
-	sleep 0.2
-done
-((n >= 19000)) || fail "stream wrote only $n ticks"
 sleep 0.5
 
 # 1. numbers against SQL
@@ -140,7 +126,7 @@ curl -sN --max-time 30 "$U/api/stream?symbols=S005USDT" >"$TF_TMP/sse" &
 CURL=$!
 TF_PIDS+=($CURL)
 sleep 1
-timeout 60 kcat -P -b 127.0.0.1:$BP -t ticks -K $'\t' -l "$TF_TMP/second" || fail "kcat produce (second part)"
+serve_produce "$TF_TMP/second"
 wait_for "$TF_TMP/sse" '^event: candle' 30
 wait_for "$TF_TMP/sse" '^event: stats' 10
 wait_for "$TF_TMP/sse" '^: hb' 10
