@@ -35,6 +35,12 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 FUZZ_TIME ?= 60
+# The page (web/) and the charting library, embedded into the binary (src/web/assets.h).
+WEB_GEN := build/gen/web_assets.c
+WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js)) node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js
+OBJ += $(OUT)/obj/$(WEB_GEN:.c=.o)
+LIB_OBJ += $(OUT)/obj/$(WEB_GEN:.c=.o)
+FUZZ_OBJ += build/fuzz/obj/$(WEB_GEN:.c=.o)
 
 .PHONY: all deps run test test-run check bench bench-build fuzz fuzz-build fuzz-smoke clean help lint
 
@@ -106,6 +112,9 @@ fuzz: deps fuzz-build
 
 lint:
 	@scripts/lint.sh
+
+$(WEB_GEN): scripts/embed_web.sh $(WEB_FILES)
+	@scripts/embed_web.sh $@ $(WEB_FILES)
 
 clean:
 	rm -rf build

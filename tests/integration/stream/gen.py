@@ -4,10 +4,11 @@ lines "partition<TAB>symbol<TAB>E<TAB>json" (partition = crc32(symbol) % P, as a
 would spread them). Prices follow a random walk with jumps (integer 1e-8 units, so every decimal
 is exact); symbols 0-2 are dead (all zero); symbol 3 goes silent for 15 % of the run (stale);
 5 % of records arrive out of order within the lateness, 0.5 % arrive minutes late, 0.1 % are
-corrupt.  usage: gen.py RECORDS SYMBOLS PARTITIONS SEED"""
+corrupt.  usage: gen.py RECORDS SYMBOLS PARTITIONS SEED [MAX_STEP_MS, default 20]"""
 import math, random, sys, zlib
 
 n, nsym, parts, seed = (int(a) for a in sys.argv[1:5])
+max_step = int(sys.argv[5]) if len(sys.argv) > 5 else 20
 rng = random.Random(seed)
 U = 10**8
 
@@ -26,7 +27,7 @@ for k in range(n):
     s = rng.randrange(nsym)
     if s == 3 and 0.30 * n < k < 0.45 * n:
         s = 4
-    now += rng.randint(0, 20)
+    now += rng.randint(0, max_step)
     r = rng.random()
     e = now
     if r < 0.05:

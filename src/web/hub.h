@@ -1,0 +1,51 @@
+/* hub.h — the live bus towards browsers: Server-Sent Events at /api/stream.
+ *
+ * Source of events: the engine runs in another process (`tickflow stream`) and offers no push
+ * hook yet, so the hub polls the store for changes on its loop (every poll_ms): the current and
+ * previous candle of each interval (compared with the previous poll by updates count and final
+ * flag), new alerts, and every second a pipeline statistics event. Each change becomes one event
+ * with a sequence number, kept in a ring of the last TF_HUB_RING events.
+ *
+ * Clients: GET /api/stream[?symbols=A,B] — events of those symbols (plus global ones) as
+ *   id: <boot>-<seq>\nevent: candle|candle_closed|alert|stats\ndata: <json>\n\n
+ * A ": hb" comment every heartbeat_ms keeps proxies and the browser's connection alive. A client
+ * reconnecting with Last-Event-ID gets the events it missed from the ring; when they are gone (or
+ * the id is from an earlier serve process) it gets one `reset` event and reloads its data. A client
+ * with more than max_queued bytes unsent is dropped (it reconnects and resumes).
+ * THREADING: loop thread only. */
+#ifndef TF_WEB_HUB_H
+#define TF_WEB_HUB_H
+
+#include <stdint.h>
+
+#include "net/http_server.h"
+#include "net/loop.h"
+#include "store/query.h"
+#include "web/metrics.h"
+
+#define TF_HUB_RING 8192
+#define TF_HUB_MAX_CLIENTS 4096
+
+typedef struct tf_web_hub tf_web_hub;
+
+typedef struct {
+	int64_t poll_ms;      /* store change poll period; 0 = 250 */
+	int64_t heartbeat_ms; /* 0 = 15000 */
+	size_t max_queued;    /* 0 = 4 MiB */
+} tf_web_hub_cfg;
+
+/* Starts polling q on l. q and m are borrowed. TF_ERR_NOMEM. */
+tf_err tf_web_hub_new(tf_loop *l, tf_query *q, tf_web_metrics *m, const tf_web_hub_cfg *cfg, tf_web_hub **out);
+/* Stops the timers and frees; streams must already be closed (tf_http_server_free first). */
+void tf_web_hub_free(tf_web_hub *h);
+
+/* Handles GET /api/stream on resp: validates ?symbols= (400 in body on error, returns the
+ * status), else turns resp into a stream and returns 200. */
+int tf_web_hub_subscribe(tf_web_hub *h, const tf_http_request *req, tf_http_resp *resp);
+/* The server's on_stream_close for hub streams. */
+void tf_web_hub_stream_closed(tf_web_hub *h, tf_http_stream *s, void *user);
+
+/* Publishes an event (also used by tests): symbol "" = for every client. TF_ERR_NOMEM. */
+tf_err tf_web_hub_publish(tf_web_hub *h, const char *event, const char *symbol, const char *json, size_t len);
+
+#endif

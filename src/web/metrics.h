@@ -1,0 +1,34 @@
+/* metrics.h — counters of `tickflow serve` and their Prometheus text rendering (/metrics):
+ * HTTP requests by route and status class, request latency histogram, SSE clients and events,
+ * and the pipeline figures the SSE poller derives from the store. Loop thread only. */
+#ifndef TF_WEB_METRICS_H
+#define TF_WEB_METRICS_H
+
+#include <stdint.h>
+
+#include "base/buf.h"
+
+enum { TF_WM_SYMBOLS, TF_WM_CANDLES, TF_WM_OVERVIEW, TF_WM_TOP, TF_WM_ANOMALIES, TF_WM_TICKS, TF_WM_STREAM,
+       TF_WM_HEALTHZ, TF_WM_METRICS, TF_WM_ASSET, TF_WM_LOGIN, TF_WM_OTHER, TF_WM_ROUTES };
+
+#define TF_WM_BUCKETS 12
+
+typedef struct {
+	int64_t requests[TF_WM_ROUTES][5];      /* status class 1xx..5xx */
+	int64_t latency_buckets[TF_WM_BUCKETS]; /* cumulative at render time */
+	int64_t latency_count;
+	double latency_sum_s;
+	int64_t sse_clients, sse_events, sse_dropped_slow, sse_resumed, sse_reset;
+	int64_t polls, poll_errors;
+	double poll_last_s;
+	int64_t pipeline_records, pipeline_newest_event_ms, pipeline_lag_ms, candle_updates;
+	double pipeline_records_per_s;
+} tf_web_metrics;
+
+/* Route index of an HTTP path (TF_WM_OTHER when unknown). */
+int tf_web_metrics_route(const char *path);
+void tf_web_metrics_request(tf_web_metrics *m, int route, int status, double seconds);
+/* Appends the Prometheus text exposition (format 0.0.4) to out. */
+tf_err tf_web_metrics_render(const tf_web_metrics *m, tf_buf *out);
+
+#endif

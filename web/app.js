@@ -1,0 +1,183 @@
+// app.js — the dashboard's shell: choices (symbols, period, interval, tab) kept in the URL, the
+// sidebar, tab switching, and the one live connection (/api/stream, Server-Sent Events) whose events
+// are handed to the tabs. EventSource reconnects by itself and sends Last-Event-ID, so the server
+// replays what was missed; a `reset` event (the server could not replay) reloads the active tab.
+import { api, el, debounce } from './util.js';
+import * as overview from './overview.js';
+import * as charts from './candles.js';
+import * as top from './top.js';
+import * as anomalies from './anomalies.js';
+import * as details from './details.js';
+import * as pipeline from './pipeline.js';
+
+export const MAX_SELECTED = 8;
+const TABS = { overview, charts, top, anomalies, details, pipeline };
+const PERIODS = ['1h', '24h', '7d', '30d', 'all'];
+const INTERVALS = ['1m', '5m', '1h'];
+const SYMBOL_RE = /^[A-Z0-9]{1,20}$/;
+
+const st = {
+  symbols: [], period: '24h', interval: '1m', tab: 'overview', symbol: '',
+  all: [], // /api/symbols rows
+  conn: 'connecting',
+};
+const $ = (id) => document.getElementById(id);
+
+function readUrl() {
+  const q = new URLSearchParams(location.search);
+  const syms = (q.get('symbols') || '').split(',').map((s) => s.trim().toUpperCase()).filter((s) => SYMBOL_RE.test(s));
+  st.symbols = [...new Set(syms)].slice(0, MAX_SELECTED);
+  st.period = PERIODS.includes((q.get('period') || '').toLowerCase()) ? q.get('period').toLowerCase() : '24h';
+  st.interval = INTERVALS.includes(q.get('interval')) ? q.get('interval') : '1m';
+  st.tab = TABS[q.get('tab')] ? q.get('tab') : 'overview';
+  const s = (q.get('symbol') || '').toUpperCase();
+  st.symbol = SYMBOL_RE.test(s) ? s : '';
+}
+
+function writeUrl() {
+  const q = new URLSearchParams();
+  if (st.symbols.length) q.set('symbols', st.symbols.join(','));
+  q.set('period', st.period);
+  q.set('interval', st.interval);
+  q.set('tab', st.tab);
+  if (st.symbol) q.set('symbol', st.symbol);
+  const url = `${location.pathname}?${q.toString().replace(/%2C/g, ',')}`;
+  if (url !== location.pathname + location.search) history.replaceState(null, '', url);
+}
+
+// ---- sidebar ----
+
+function renderSymbolList() {
+  const list = $('sym-list');
+  const term = $('sym-search').value.trim().toUpperCase();
+  const rows = st.all.filter((r) => r.symbol.includes(term));
+  list.replaceChildren();
+  if (!st.all.length) list.append(el('li.empty', 'no symbols in the store yet'));
+  else if (!rows.length) list.append(el('li.empty', `no symbol matches “${term}”`));
+  const full = st.symbols.length >= MAX_SELECTED;
+  for (const r of rows.slice(0, 300)) {
+    const on = st.symbols.includes(r.symbol);
+    const box = el('input', { type: 'checkbox', value: r.symbol, checked: on, disabled: !on && full });
+    box.addEventListener('change', () => toggleSymbol(r.symbol, box.checked));
+    list.append(el('li', el('label', box, r.symbol, el('span.n', `${r.candles}`))));
+  }
+  $('sym-count').textContent = `${st.symbols.length}/${MAX_SELECTED}`;
+  $('sym-chips').replaceChildren(...st.symbols.map((s) => el('span.chip', s)));
+}
+
+function toggleSymbol(sym, on) {
+  if (on && !st.symbols.includes(sym) && st.symbols.length < MAX_SELECTED) st.symbols.push(sym);
+  if (!on) st.symbols = st.symbols.filter((s) => s !== sym);
+  changed();
+}
+
+function renderSegs() {
+  for (const [id, key] of [['period', 'period'], ['interval', 'interval']])
+    for (const b of $(id).querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.v === st[key]));
+  for (const b of $('tabs').querySelectorAll('button')) b.setAttribute('aria-selected', String(b.dataset.tab === st.tab));
+  for (const [name] of Object.entries(TABS)) $(`tab-${name}`).classList.toggle('active', name === st.tab);
+}
+
+// ---- rendering the active tab ----
+
+let renderSeq = 0;
+const ctx = () => ({ ...st, symbols: [...st.symbols], root: $(`tab-${st.tab}`), seq: renderSeq, current: (seq) => seq === renderSeq, setSymbol });
+
+function setSymbol(sym) { st.symbol = sym; if (st.tab === 'details') render(); writeUrl(); }
+
+function render() {
+  renderSeq++;
+  renderSegs();
+  renderSymbolList();
+  writeUrl();
+  for (const [name, t] of Object.entries(TABS)) if (name !== st.tab) t.hide?.();
+  TABS[st.tab].render(ctx()).catch((e) => console.error(e));
+}
+
+const changed = debounce(render, 150);
+
+// ---- live connection ----
+
+function setConn(state, text) {
+  st.conn = state;
+  const s = $('status');
+  s.className = `status ${state}`;
+  s.dataset.state = state;
+  s.textContent = text;
+  const b = $('banner');
+  if (state === 'lost') {
+    b.hidden = false;
+    b.className = 'banner error';
+    b.textContent = 'Connection to tickflow lost — reconnecting automatically; what you see is frozen until then.';
+  } else b.hidden = true;
+}
+
+let es = null, lostTimer = null;
+function connect() {
+  es = new EventSource('/api/stream');
+  es.onopen = () => { clearTimeout(lostTimer); setConn('live', 'live'); };
+  es.onerror = () => {
+    // EventSource retries on its own (readyState CONNECTING); a closed one (e.g. HTTP error) we reopen
+    setConn('lost', 'connection lost — reconnecting…');
+    if (es.readyState === EventSource.CLOSED) { clearTimeout(lostTimer); lostTimer = setTimeout(() => { es.close(); connect(); }, 2000); }
+  };
+  const on = (name, fn) => es.addEventListener(name, (e) => {
+    let d;
+    try { d = JSON.parse(e.data); } catch { return; }
+    fn(d);
+  });
+  const candle = (closed) => (c) => {
+    const t = TABS[st.tab];
+    t.onCandle?.(c, closed, ctx());
+  };
+  on('candle', candle(false));
+  on('candle_closed', candle(true));
+  on('alert', (a) => TABS[st.tab].onAlert?.(a, ctx()));
+  on('stats', (s) => { pipeline.record(s); TABS[st.tab].onStats?.(s, ctx()); });
+  on('reset', () => { loadSymbols().then(render); });
+}
+
+async function loadSymbols() {
+  try {
+    const r = await api('/api/symbols', { interval: st.interval });
+    st.all = r.symbols;
+    if (!st.symbols.length && st.all.length) {
+      // first visit: the most traded symbols
+      const t = await api('/api/top', { by: 'volume', n: 4, period: st.period, interval: st.interval }).catch(() => null);
+      st.symbols = (t?.symbols?.length ? t.symbols.map((s) => s.symbol) : st.all.slice(0, 4).map((s) => s.symbol));
+    }
+    if (!st.symbol && st.symbols.length) st.symbol = st.symbols[0];
+  } catch (e) {
+    $('sym-list').replaceChildren(el('li.empty', `cannot load symbols: ${e.message}`));
+  }
+}
+
+function bind() {
+  $('sym-search').addEventListener('input', renderSymbolList);
+  $('period').addEventListener('click', (e) => { const v = e.target.dataset?.v; if (v) { st.period = v; render(); } });
+  $('interval').addEventListener('click', async (e) => {
+    const v = e.target.dataset?.v;
+    if (!v) return;
+    st.interval = v;
+    await loadSymbols();
+    render();
+  });
+  $('tabs').addEventListener('click', (e) => { const v = e.target.dataset?.tab; if (v) { st.tab = v; render(); } });
+  $('menu').addEventListener('click', () => {
+    const open = $('sidebar').classList.toggle('open');
+    $('menu').setAttribute('aria-expanded', String(open));
+  });
+  // symbols arriving later (an empty store filling up) appear in the list
+  setInterval(async () => {
+    if (st.conn !== 'live') return;
+    const before = st.all.length;
+    await loadSymbols();
+    if (st.all.length !== before) render();
+  }, 15000);
+}
+
+readUrl();
+bind();
+renderSegs();
+connect();
+loadSymbols().then(render);

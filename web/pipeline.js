@@ -1,0 +1,70 @@
+// pipeline.js — the Pipeline tab: records/s arriving in the store, consumer lag (wall clock minus the
+// newest event time), store poll time as the latency seen by serve, candle updates, late and DLQ
+// counts, from the SSE `stats` event (once a second). Samples are kept while other tabs are shown.
+import { el, state, fmtNum } from './util.js';
+import { lineChart } from './charts.js';
+
+const KEEP = 600;
+const samples = [];
+let charts = null, kpis = null;
+
+export function record(s) {
+  samples.push(s);
+  if (samples.length > KEEP) samples.shift();
+}
+
+const METRICS = [
+  { key: 'records_per_s', title: 'records/s into the store', fmt: (v) => fmtNum(v) },
+  { key: 'lag_ms', title: 'lag (now − newest event time)', fmt: (v) => (v >= 86400000 ? `${(v / 86400000).toFixed(1)} days` : v >= 60000 ? `${(v / 60000).toFixed(1)} min` : `${fmtNum(v)} ms`) },
+  { key: 'poll_ms', title: 'store poll latency (ms)', fmt: (v) => `${v.toFixed(2)} ms` },
+  { key: 'candle_updates', title: 'candle updates pushed', fmt: fmtNum },
+];
+
+export function hide() { if (charts) for (const c of Object.values(charts)) c.remove(); charts = null; kpis = null; }
+
+export async function render(ctx) {
+  hide();
+  const root = ctx.root;
+  kpis = {};
+  charts = {};
+  const grid = el('div.grid');
+  const boxes = {};
+  for (const m of METRICS) {
+    kpis[m.key] = el('div.kpi', { 'data-metric': m.key }, '—');
+    boxes[m.key] = el('div.chart.small', { 'data-chart': m.key });
+    grid.append(el('article.card', el('h3', m.title), kpis[m.key], boxes[m.key]));
+  }
+  kpis.late = el('div.kpi', '—');
+  kpis.dlq = el('div.kpi', '—');
+  kpis.clients = el('div.kpi', '—');
+  grid.append(el('article.card', el('h3', 'late / dead-lettered records'), el('div', { style: 'display:flex;gap:2rem' }, kpis.late, kpis.dlq),
+    el('p.muted.small', 'counted by the stream engine; shown when the store reports them'), el('h3', 'live clients'), kpis.clients));
+  const wait = samples.length ? null : state('loading', 'Waiting for the first pipeline statistics (sent every second)…');
+  root.replaceChildren(...(wait ? [wait] : []), grid);
+  for (const m of METRICS) {
+    charts[m.key] = lineChart(boxes[m.key], [{ name: m.key }], { seconds: true });
+    charts[m.key].set(m.key, dedupe(samples.map((s) => ({ time: Math.floor(s.time / 1000), value: s[m.key] }))));
+    charts[m.key].fit();
+  }
+  if (samples.length) kpi(samples[samples.length - 1]);
+}
+
+function dedupe(pts) { // one point per second, the newest wins (the chart needs strictly rising times)
+  const out = [];
+  for (const p of pts) if (out.length && out[out.length - 1].time >= p.time) out[out.length - 1] = { ...p, time: out[out.length - 1].time }; else out.push(p);
+  return out;
+}
+
+function kpi(s) {
+  for (const m of METRICS) if (Number.isFinite(s[m.key])) kpis[m.key].textContent = m.fmt(s[m.key]);
+  kpis.late.textContent = s.late === null ? 'late —' : `late ${fmtNum(s.late)}`;
+  kpis.dlq.textContent = s.dlq === null ? 'DLQ —' : `DLQ ${fmtNum(s.dlq)}`;
+  kpis.clients.textContent = String(s.sse_clients);
+}
+
+export function onStats(s, ctx) {
+  if (!charts) return;
+  ctx.root.querySelector('.state')?.remove();
+  for (const m of METRICS) charts[m.key].push(m.key, { time: Math.floor(s.time / 1000), value: s[m.key] });
+  kpi(s);
+}
