@@ -18,10 +18,10 @@ else
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CPPFLAGS := -Isrc -D_GNU_SOURCE -MMD -MP
+CPPFLAGS := -Isrc -I/usr/include/postgresql -D_GNU_SOURCE -MMD -MP
 CFLAGS := -std=c11 -g $(OPT) $(WARN) $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS)
-LDLIBS := -lwslay -lssl -lcrypto -lcurl -lm -lpthread
+LDLIBS := -lwslay -lssl -lcrypto -lcurl -lm -lpthread -lrdkafka -lsqlite3 -lpq
 
 SRC := $(shell find src -name '*.c' | sort)
 LIB_SRC := $(filter-out src/main.c,$(SRC))

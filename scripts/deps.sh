@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 packages=(
 	gcc make pkg-config clang libclang-rt-14-dev
 	libjsmn-dev libwslay-dev libssl-dev libcurl4-openssl-dev libjansson-dev
+	kcat librdkafka-dev
+	libsqlite3-dev sqlite3 libpq-dev postgresql
 	openssl ca-certificates curl
 )
 

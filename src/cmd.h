@@ -8,5 +8,7 @@ enum { TF_EXIT_OK = 0, TF_EXIT_FAILURE = 1, TF_EXIT_USAGE = 2 };
 
 int tf_cmd_exchange(int argc, char **argv);  /* src/exchange/exchange_cmd.c */
 int tf_cmd_ingest(int argc, char **argv);    /* src/feed/ingest_cmd.c */
+int tf_cmd_broker(int argc, char **argv);    /* src/broker/broker_cmd.c */
+int tf_cmd_stream(int argc, char **argv);    /* src/engine/stream_cmd.c */
 
 #endif

@@ -21,6 +21,8 @@ static int cmd_version(int argc, char **argv);
 static const command commands[] = {
 	{"exchange", "a local Binance-compatible exchange (WebSocket + REST) for offline runs and tests", tf_cmd_exchange},
 	{"ingest", "read a market feed (Binance, simulator, replay, Yahoo) and emit one record per update", tf_cmd_ingest},
+	{"broker", "durable single-node Kafka-protocol broker (kcat, librdkafka, kafkajs)", tf_cmd_broker},
+	{"stream", "the stream engine: event-time candles, indicators and alerts into SQLite or PostgreSQL", tf_cmd_stream},
 	{"help", "show this list, or `tickflow help <command>` for a command's options", cmd_help},
 	{"version", "print the version", cmd_version},
 };

@@ -1,0 +1,279 @@
+/* checkpoint.c — the engine's state as plain bytes, so that a worker can store it in the same
+ * transaction as its results and offsets, and a successor can continue exactly where it stopped.
+ *
+ * Format (little-endian, version 1):
+ *   partition: 'P' 1 have_wm:u8 max_t:i64 wm_window:i64 wm_sec:i64 accepted:i64 late:i64
+ *   symbol:    'S' 1 len:u8 symbol last_t:i64 ep:u8[4] nrets:u8 rets:f64[nrets] nint:u8
+ *              per interval: has_final:u8 final_v_last:i128 final_q_last:i128 nhist:u8 hist:i128[nhist]
+ *                            nopen:u8 windows (see put_win)
+ * Blobs come back from a database, which is outside input: the reader is bounds-checked and every
+ * count, time and alignment is validated before the engine is touched. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+
+/* ---- writer ---- */
+
+static tf_err put(tf_buf *b, const void *p, size_t n) { return tf_buf_append(b, p, n); }
+
+static tf_err put_u8(tf_buf *b, unsigned v)
+{
+	uint8_t x = (uint8_t)v;
+	return put(b, &x, 1);
+}
+
+static tf_err put_i64(tf_buf *b, int64_t v)
+{
+	uint8_t x[8];
+	for (int i = 0; i < 8; i++)
+		x[i] = (uint8_t)((uint64_t)v >> (8 * i));
+	return put(b, x, 8);
+}
+
+static tf_err put_dec(tf_buf *b, tf_dec v)
+{
+	unsigned __int128 u = (unsigned __int128)v;
+	tf_err err = put_i64(b, (int64_t)(uint64_t)u);
+	return err ? err : put_i64(b, (int64_t)(uint64_t)(u >> 64));
+}
+
+static tf_err put_f64(tf_buf *b, double v)
+{
+	int64_t x;
+	memcpy(&x, &v, 8);
+	return put_i64(b, x);
+}
+
+static tf_err put_win(tf_buf *b, const tf_eng_win *w)
+{
+	tf_err err = put_i64(b, w->open_time);
+	const tf_dec d[] = {w->open, w->high, w->low, w->close, w->v_first, w->v_last, w->q_first,
+			    w->q_last, w->vol_exact, w->qvol_exact, w->o24, w->c24};
+	for (size_t i = 0; !err && i < sizeof d / sizeof d[0]; i++)
+		err = put_dec(b, d[i]);
+	if (!err)
+		err = put_i64(b, w->open_t);
+	if (!err)
+		err = put_i64(b, w->close_t);
+	if (!err)
+		err = put_i64(b, w->updates);
+	if (!err)
+		err = put_u8(b, w->approx);
+	if (!err)
+		err = put_u8(b, w->has24);
+	return err;
+}
+
+tf_err tf_engine_save_partition(const tf_engine *e, tf_buf *b)
+{
+	tf_err err = put_u8(b, 'P');
+	if (!err)
+		err = put_u8(b, 1);
+	if (!err)
+		err = put_u8(b, e->have_wm);
+	const int64_t v[] = {e->max_t, e->wm_window, e->wm_sec, e->accepted, e->late};
+	for (size_t i = 0; !err && i < 5; i++)
+		err = put_i64(b, v[i]);
+	return err;
+}
+
+tf_err tf_eng_sym_save(const tf_engine *e, const tf_eng_sym *s, tf_buf *b)
+{
+	size_t len = strlen(s->symbol);
+	tf_err err = put_u8(b, 'S');
+	if (!err)
+		err = put_u8(b, 1);
+	if (!err)
+		err = put_u8(b, (unsigned)len);
+	if (!err)
+		err = put(b, s->symbol, len);
+	if (!err)
+		err = put_i64(b, s->last_t);
+	for (int i = 0; !err && i < TF_ALERT_KINDS_; i++)
+		err = put_u8(b, s->ep[i]);
+	if (!err)
+		err = put_u8(b, (unsigned)s->nrets);
+	for (int i = 0; !err && i < s->nrets; i++)
+		err = put_f64(b, s->rets[i]);
+	if (!err)
+		err = put_u8(b, (unsigned)e->cfg.nintervals);
+	for (int k = 0; !err && k < e->cfg.nintervals; k++) {
+		const tf_eng_series *se = &s->s[k];
+		err = put_u8(b, se->has_final);
+		if (!err)
+			err = put_dec(b, se->final_v_last);
+		if (!err)
+			err = put_dec(b, se->final_q_last);
+		if (!err)
+			err = put_u8(b, (unsigned)se->nhist);
+		for (int i = 0; !err && i < se->nhist; i++)
+			err = put_dec(b, se->hist[i]);
+		if (!err)
+			err = put_u8(b, (unsigned)se->nopen);
+		for (int i = 0; !err && i < se->nopen; i++)
+			err = put_win(b, &se->open[i]);
+	}
+	return err;
+}
+
+/* ---- reader: every get fails (and sticks) once the input runs out ---- */
+
+typedef struct {
+	const uint8_t *p;
+	size_t len, pos;
+	bool bad;
+} rd;
+
+static const uint8_t *take(rd *r, size_t n)
+{
+	if (r->bad || r->len - r->pos < n) {
+		r->bad = true;
+		return NULL;
+	}
+	const uint8_t *p = r->p + r->pos;
+	r->pos += n;
+	return p;
+}
+
+static unsigned get_u8(rd *r)
+{
+	const uint8_t *p = take(r, 1);
+	return p ? *p : 0;
+}
+
+static int64_t get_i64(rd *r)
+{
+	const uint8_t *p = take(r, 8);
+	uint64_t v = 0;
+	for (int i = 0; p && i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return (int64_t)v;
+}
+
+static tf_dec get_dec(rd *r)
+{
+	uint64_t lo = (uint64_t)get_i64(r), hi = (uint64_t)get_i64(r);
+	return (tf_dec)(((unsigned __int128)hi << 64) | lo);
+}
+
+static double get_f64(rd *r)
+{
+	int64_t x = get_i64(r);
+	double v;
+	memcpy(&v, &x, 8);
+	return v;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+static bool time_ok(int64_t t) { return t > 0 && t <= 32503680000000LL; }
+
+tf_err tf_engine_load_partition(tf_engine *e, const void *blob, size_t len)
+{
+	rd r = {blob, len, 0, false};
+	if (get_u8(&r) != 'P' || get_u8(&r) != 1)
+		return TF_ERR_PARSE;
+	unsigned have = get_u8(&r);
+	int64_t v[5];
+	for (int i = 0; i < 5; i++)
+		v[i] = get_i64(&r);
+	if (r.bad || r.pos != len || have > 1)
+		return TF_ERR_PARSE;
+	if (have && (!time_ok(v[0]) || v[1] != floor_div(v[0] - e->cfg.lateness_ms, e->cfg.intervals_ms[0]) ||
+		     v[2] != floor_div(v[0] - e->cfg.lateness_ms, 1000) || v[3] < 0 || v[4] < 0))
+		return TF_ERR_RANGE;
+	e->have_wm = (uint8_t)have;
+	e->max_t = v[0];
+	e->wm = v[0] - e->cfg.lateness_ms;
+	e->wm_window = v[1];
+	e->wm_sec = v[2];
+	e->accepted = v[3];
+	e->late = v[4];
+	return TF_OK;
+}
+
+static bool get_win(rd *r, tf_eng_win *w, int64_t iv)
+{
+	w->open_time = get_i64(r);
+	tf_dec *d[] = {&w->open, &w->high, &w->low, &w->close, &w->v_first, &w->v_last, &w->q_first,
+		       &w->q_last, &w->vol_exact, &w->qvol_exact, &w->o24, &w->c24};
+	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+		*d[i] = get_dec(r);
+	w->open_t = get_i64(r);
+	w->close_t = get_i64(r);
+	w->updates = get_i64(r);
+	w->approx = (uint8_t)get_u8(r);
+	w->has24 = (uint8_t)get_u8(r);
+	return !r->bad && time_ok(w->open_time) && w->open_time % iv == 0 && w->open_t >= w->open_time &&
+	       w->close_t >= w->open_t && w->close_t < w->open_time + iv && w->updates > 0 && w->approx <= 1 &&
+	       w->has24 <= 1 && w->low <= w->high;
+}
+
+tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
+{
+	rd r = {blob, len, 0, false};
+	if (get_u8(&r) != 'S' || get_u8(&r) != 1)
+		return TF_ERR_PARSE;
+	unsigned slen = get_u8(&r);
+	const uint8_t *sym = take(&r, slen);
+	if (!sym || !tf_tick_symbol_valid((const char *)sym, slen))
+		return TF_ERR_PARSE;
+	char name[TF_SYMBOL_MAX];
+	memcpy(name, sym, slen);
+	name[slen] = '\0';
+	if (tf_eng_sym_find(e, name))
+		return TF_ERR_PARSE;
+	/* decode into a scratch copy first so that a bad blob leaves the engine unchanged */
+	size_t size = sizeof(tf_eng_sym) + (size_t)e->cfg.nintervals * sizeof(tf_eng_series);
+	tf_eng_sym *s = calloc(1, size);
+	if (!s)
+		return TF_ERR_NOMEM;
+	tf_err err = TF_ERR_PARSE;
+	s->last_t = get_i64(&r);
+	for (int i = 0; i < TF_ALERT_KINDS_; i++)
+		if ((s->ep[i] = (uint8_t)get_u8(&r)) > 1)
+			goto out;
+	s->nrets = (int)get_u8(&r);
+	if (s->nrets > TF_ENGINE_RET_HIST)
+		goto out;
+	for (int i = 0; i < s->nrets; i++)
+		if (!isfinite(s->rets[i] = get_f64(&r)))
+			goto out;
+	if ((int)get_u8(&r) != e->cfg.nintervals || !time_ok(s->last_t))
+		goto out;
+	for (int k = 0; k < e->cfg.nintervals; k++) {
+		tf_eng_series *se = &s->s[k];
+		int64_t iv = e->cfg.intervals_ms[k];
+		se->has_final = (uint8_t)get_u8(&r);
+		se->final_v_last = get_dec(&r);
+		se->final_q_last = get_dec(&r);
+		se->nhist = (int)get_u8(&r);
+		if (se->has_final > 1 || se->nhist > TF_ENGINE_HIST)
+			goto out;
+		for (int i = 0; i < se->nhist; i++)
+			se->hist[i] = get_dec(&r);
+		se->nopen = (int)get_u8(&r);
+		if (se->nopen > TF_ENGINE_MAX_OPEN)
+			goto out;
+		for (int i = 0; i < se->nopen; i++)
+			if (!get_win(&r, &se->open[i], iv) || (i && se->open[i].open_time <= se->open[i - 1].open_time))
+				goto out;
+	}
+	if (r.bad || r.pos != len)
+		goto out;
+	tf_eng_sym *added;
+	if ((err = tf_eng_sym_add(e, name, &added)))
+		goto out;
+	memcpy(added, s, size);
+	memcpy(added->symbol, name, slen + 1);
+	err = TF_OK;
+out:
+	free(s);
+	return err;
+}

@@ -1,0 +1,664 @@
+/* engine.c — windows, watermark, candles, indicators and alerts of one partition (see engine.h).
+ *
+ * Per record, in this order (the reference model in tests/integration/stream/model.py follows it):
+ *   1. late check against the current watermark (smallest interval's window already final?)
+ *   2. merge into the open window of every interval (creating it in order if needed)
+ *   3. 24 h change alert (only for records not older than the symbol's newest)
+ *   4. symbol's newest event time; a newer record ends its stale episode
+ *   5. watermark = max event time - lateness; when it crosses a boundary of the smallest interval,
+ *      every window whose end <= watermark becomes final (k-sigma and volatility alerts), and when
+ *      it crosses a whole second, symbols silent for stale_ms raise a stale alert.
+ *
+ * Window life:   (none) --record--> OPEN --record--> OPEN (dirty) --watermark >= end--> FINAL
+ * A FINAL window leaves the open list; its close joins the history used by MA7/MA25/stddev. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+#include "engine/indicators.h"
+
+void tf_engine_cfg_default(tf_engine_cfg *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->intervals_ms[0] = 60000;
+	cfg->intervals_ms[1] = 300000;
+	cfg->intervals_ms[2] = 3600000;
+	cfg->nintervals = 3;
+	cfg->lateness_ms = 2000;
+	cfg->change_pct = 5.0;
+	cfg->return_k = 4.0;
+	cfg->return_min_samples = 10;
+	cfg->stale_ms = 60000;
+	cfg->max_symbols = 100000;
+}
+
+tf_err tf_engine_cfg_check(const tf_engine_cfg *cfg, char *why, size_t cap)
+{
+	if (cfg->nintervals < 1 || cfg->nintervals > TF_ENGINE_MAX_INTERVALS) {
+		snprintf(why, cap, "between 1 and %d intervals are needed", TF_ENGINE_MAX_INTERVALS);
+		return TF_ERR_USAGE;
+	}
+	int64_t first = cfg->intervals_ms[0];
+	for (int i = 0; i < cfg->nintervals; i++) {
+		int64_t v = cfg->intervals_ms[i];
+		if (v < 1000 || v > 7 * 86400000LL || v % first || (i && v <= cfg->intervals_ms[i - 1])) {
+			snprintf(why, cap, "intervals must ascend, lie in 1s..7d and be multiples of the first");
+			return TF_ERR_USAGE;
+		}
+	}
+	if (cfg->lateness_ms < 0 || cfg->lateness_ms / first + 2 > TF_ENGINE_MAX_OPEN) {
+		snprintf(why, cap, "lateness must be >= 0 and at most %d times the smallest interval", TF_ENGINE_MAX_OPEN - 2);
+		return TF_ERR_USAGE;
+	}
+	if (cfg->max_symbols < 1 || cfg->max_symbols > 10000000 || cfg->stale_ms < 1000 || cfg->return_min_samples < 2 ||
+	    cfg->return_min_samples > TF_ENGINE_RET_HIST || !(cfg->return_k > 0) || !(cfg->change_pct >= 0)) {
+		snprintf(why, cap, "thresholds out of range (stale >= 1s, 2 <= return samples <= %d, k > 0)", TF_ENGINE_RET_HIST);
+		return TF_ERR_USAGE;
+	}
+	return TF_OK;
+}
+
+tf_err tf_engine_parse_intervals(const char *s, tf_engine_cfg *cfg)
+{
+	int n = 0;
+	while (*s) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		int64_t unit;
+		if (end == s || v <= 0 || v > 100000)
+			return TF_ERR_USAGE;
+		if (*end == 's')
+			unit = 1000;
+		else if (*end == 'm')
+			unit = 60000;
+		else if (*end == 'h')
+			unit = 3600000;
+		else if (*end == 'd')
+			unit = 86400000;
+		else
+			return TF_ERR_USAGE;
+		end++;
+		if (n == TF_ENGINE_MAX_INTERVALS || (*end && *end != ','))
+			return TF_ERR_USAGE;
+		cfg->intervals_ms[n++] = v * unit;
+		s = *end ? end + 1 : end;
+		if (*end && !*s)
+			return TF_ERR_USAGE;
+	}
+	if (n == 0)
+		return TF_ERR_USAGE;
+	cfg->nintervals = n;
+	return TF_OK;
+}
+
+void tf_engine_interval_name(int64_t ms, char out[TF_INTERVAL_MAX])
+{
+	static const struct { int64_t unit; char c; } units[] = {{86400000, 'd'}, {3600000, 'h'}, {60000, 'm'}, {1000, 's'}};
+	char tmp[32];
+	size_t u = 0;
+	while (u < 3 && ms % units[u].unit)
+		u++;
+	snprintf(tmp, sizeof tmp, "%lld%c", (long long)(ms / units[u].unit), units[u].c);
+	snprintf(out, TF_INTERVAL_MAX, "%.7s", tmp);
+}
+
+const char *tf_alert_kind_name(tf_alert_kind k)
+{
+	static const char *names[] = {"change_24h", "volatility", "return_sigma", "stale"};
+	return (unsigned)k < TF_ALERT_KINDS_ ? names[k] : "unknown";
+}
+
+tf_err tf_engine_new(const tf_engine_cfg *cfg, tf_engine **out)
+{
+	tf_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return TF_ERR_NOMEM;
+	e->cfg = *cfg;
+	*out = e;
+	return TF_OK;
+}
+
+void tf_engine_free(tf_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->nsyms; i++)
+		free(e->syms[i]);
+	free(e->syms);
+	free(e->index);
+	free(e->dirty);
+	free(e->rows);
+	free(e->alerts);
+	free(e);
+}
+
+/* ---- symbol table ---- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+tf_eng_sym *tf_eng_sym_find(const tf_engine *e, const char *symbol)
+{
+	if (!e->index_cap)
+		return NULL;
+	size_t mask = e->index_cap - 1;
+	for (size_t i = hash_str(symbol) & mask;; i = (i + 1) & mask) {
+		uint32_t v = e->index[i];
+		if (!v)
+			return NULL;
+		if (!strcmp(e->syms[v - 1]->symbol, symbol))
+			return e->syms[v - 1];
+	}
+}
+
+static tf_err grow_syms(tf_engine *e)
+{
+	size_t cap = e->cap_syms ? e->cap_syms * 2 : 64;
+	if (cap > e->cfg.max_symbols)
+		cap = e->cfg.max_symbols;
+	tf_eng_sym **syms = realloc(e->syms, cap * sizeof *syms);
+	if (!syms)
+		return TF_ERR_NOMEM;
+	e->syms = syms;
+	uint32_t *dirty = realloc(e->dirty, cap * sizeof *dirty);
+	if (!dirty)
+		return TF_ERR_NOMEM;
+	e->dirty = dirty;
+	size_t icap = 1;
+	while (icap < cap * 2)
+		icap <<= 1;
+	uint32_t *index = calloc(icap, sizeof *index);
+	if (!index)
+		return TF_ERR_NOMEM;
+	for (size_t k = 0; k < e->nsyms; k++)
+		for (size_t i = hash_str(syms[k]->symbol) & (icap - 1);; i = (i + 1) & (icap - 1))
+			if (!index[i]) {
+				index[i] = (uint32_t)(k + 1);
+				break;
+			}
+	free(e->index);
+	e->index = index;
+	e->index_cap = icap;
+	e->cap_syms = cap;
+	return TF_OK;
+}
+
+tf_err tf_eng_sym_add(tf_engine *e, const char *symbol, tf_eng_sym **out)
+{
+	if (e->nsyms == e->cfg.max_symbols)
+		return TF_ERR_TOO_BIG;
+	if (e->nsyms == e->cap_syms) {
+		tf_err err = grow_syms(e);
+		if (err)
+			return err;
+	}
+	tf_eng_sym *s = calloc(1, sizeof *s + (size_t)e->cfg.nintervals * sizeof(tf_eng_series));
+	if (!s)
+		return TF_ERR_NOMEM;
+	snprintf(s->symbol, sizeof s->symbol, "%s", symbol);
+	s->last_t = INT64_MIN;
+	e->syms[e->nsyms++] = s;
+	size_t mask = e->index_cap - 1;
+	for (size_t i = hash_str(symbol) & mask;; i = (i + 1) & mask)
+		if (!e->index[i]) {
+			e->index[i] = (uint32_t)e->nsyms;
+			break;
+		}
+	*out = s;
+	return TF_OK;
+}
+
+static void mark(tf_engine *e, tf_eng_sym *s, bool out_changed)
+{
+	if (!s->out_dirty && !s->state_dirty) {
+		/* the symbol's number: syms is append-only, so search from the back is rare; keep it O(1)
+		 * by looking it up through the index */
+		size_t mask = e->index_cap - 1;
+		for (size_t i = hash_str(s->symbol) & mask;; i = (i + 1) & mask)
+			if (e->syms[e->index[i] - 1] == s) {
+				e->dirty[e->ndirty++] = e->index[i] - 1;
+				break;
+			}
+	}
+	s->state_dirty = 1;
+	if (out_changed)
+		s->out_dirty = 1;
+}
+
+/* ---- output rows ---- */
+
+static tf_err push_row(tf_engine *e, const tf_candle_row *r)
+{
+	if (e->nrows == e->cap_rows) {
+		size_t cap = e->cap_rows ? e->cap_rows * 2 : 256;
+		tf_candle_row *rows = realloc(e->rows, cap * sizeof *rows);
+		if (!rows)
+			return TF_ERR_NOMEM;
+		e->rows = rows;
+		e->cap_rows = cap;
+	}
+	e->rows[e->nrows++] = *r;
+	return TF_OK;
+}
+
+static tf_err push_alert(tf_engine *e, const tf_eng_sym *s, tf_alert_kind kind, int64_t t, double value, double threshold,
+			 const char *detail)
+{
+	if (e->nalerts == e->cap_alerts) {
+		size_t cap = e->cap_alerts ? e->cap_alerts * 2 : 64;
+		tf_alert_row *a = realloc(e->alerts, cap * sizeof *a);
+		if (!a)
+			return TF_ERR_NOMEM;
+		e->alerts = a;
+		e->cap_alerts = cap;
+	}
+	tf_alert_row *a = &e->alerts[e->nalerts++];
+	memset(a, 0, sizeof *a);
+	snprintf(a->symbol, sizeof a->symbol, "%s", s->symbol);
+	a->kind = kind;
+	a->event_time = t;
+	a->value = value;
+	a->threshold = threshold;
+	snprintf(a->detail, sizeof a->detail, "%s", detail);
+	char key[96];
+	snprintf(key, sizeof key, "%s|%s|%lld", s->symbol, tf_alert_kind_name(kind), (long long)t);
+	a->id = (int64_t)(hash_str(key) & 0x7fffffffffffffffULL);
+	return TF_OK;
+}
+
+static double dd(tf_dec v) { return tf_dec_to_double(v); }
+
+/* The candle row of open window i of series k, with indicators over the final history plus the
+ * open windows up to i. */
+static void make_row(const tf_engine *e, const tf_eng_sym *s, int k, int i, bool final, tf_candle_row *r)
+{
+	const tf_eng_series *se = &s->s[k];
+	const tf_eng_win *w = &se->open[i];
+	memset(r, 0, sizeof *r);
+	snprintf(r->symbol, sizeof r->symbol, "%s", s->symbol);
+	r->interval_ms = e->cfg.intervals_ms[k];
+	tf_engine_interval_name(r->interval_ms, r->interval);
+	r->open_time = w->open_time;
+	r->open = w->open;
+	r->high = w->high;
+	r->low = w->low;
+	r->close = w->close;
+	r->spread = w->high - w->low;
+	r->updates = w->updates;
+	r->final = final;
+	r->volume_approx = w->approx;
+	if (w->approx) {
+		tf_dec vref = i > 0 ? se->open[i - 1].v_last : se->has_final ? se->final_v_last : w->v_first;
+		tf_dec qref = i > 0 ? se->open[i - 1].q_last : se->has_final ? se->final_q_last : w->q_first;
+		r->volume = w->v_last > vref ? w->v_last - vref : 0;
+		r->quote_volume = w->q_last > qref ? w->q_last - qref : 0;
+	} else {
+		r->volume = w->vol_exact;
+		r->quote_volume = w->qvol_exact;
+		r->vwap = tf_ind_ratio(dd(w->qvol_exact), dd(w->vol_exact));
+	}
+	r->mid.valid = true;
+	r->mid.v = (dd(w->high) + dd(w->low)) / 2;
+	r->ret = tf_ind_ratio(dd(w->close - w->open), dd(w->open));
+	r->rel_vol = tf_ind_ratio(dd(w->high - w->low), r->mid.v);
+	if (w->has24)
+		r->change_24h_pct = tf_ind_ratio(100.0 * dd(w->c24 - w->o24), dd(w->o24));
+	double closes[TF_ENGINE_HIST + TF_ENGINE_MAX_OPEN];
+	size_t n = 0;
+	for (int h = 0; h < se->nhist; h++)
+		closes[n++] = dd(se->hist[h]);
+	for (int j = 0; j <= i; j++)
+		closes[n++] = dd(se->open[j].close);
+	r->ma7 = tf_ind_mean_last(closes, n, 7);
+	r->ma25 = tf_ind_mean_last(closes, n, 25);
+	r->sd_logret = tf_ind_sd_logret(closes, n, TF_ENGINE_SD_RETURNS);
+}
+
+/* ---- merging a record ---- */
+
+static tf_err merge(tf_engine *e, tf_eng_sym *s, const tf_tick *t, tf_dec price)
+{
+	bool is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
+	bool trade = t->kind == TF_TICK_TRADE || t->kind == TF_TICK_AGG_TRADE;
+	for (int k = 0; k < e->cfg.nintervals; k++) {
+		tf_eng_series *se = &s->s[k];
+		int64_t iv = e->cfg.intervals_ms[k];
+		int64_t ot = t->event_time - t->event_time % iv;
+		int i = 0;
+		while (i < se->nopen && se->open[i].open_time < ot)
+			i++;
+		if (i == se->nopen || se->open[i].open_time != ot) {
+			if (se->nopen == TF_ENGINE_MAX_OPEN)
+				return TF_ERR_INTERNAL; /* cfg_check bounds the open windows; never happens */
+			memmove(&se->open[i + 1], &se->open[i], (size_t)(se->nopen - i) * sizeof se->open[0]);
+			se->nopen++;
+			tf_eng_win *w = &se->open[i];
+			memset(w, 0, sizeof *w);
+			w->open_time = ot;
+			w->open = w->high = w->low = w->close = price;
+			w->open_t = w->close_t = t->event_time;
+			if (is24) {
+				w->v_first = w->v_last = t->s24.volume;
+				w->q_first = w->q_last = t->s24.quote_volume;
+			}
+		} else {
+			tf_eng_win *w = &se->open[i];
+			if (price > w->high)
+				w->high = price;
+			if (price < w->low)
+				w->low = price;
+			if (t->event_time < w->open_t) {
+				w->open_t = t->event_time;
+				w->open = price;
+				if (is24) {
+					w->v_first = t->s24.volume;
+					w->q_first = t->s24.quote_volume;
+				}
+			}
+		}
+		tf_eng_win *w = &se->open[i];
+		if (t->event_time >= w->close_t) {
+			w->close_t = t->event_time;
+			w->close = price;
+			if (is24) {
+				w->v_last = t->s24.volume;
+				w->q_last = t->s24.quote_volume;
+				w->o24 = t->s24.open;
+				w->c24 = t->s24.last;
+				w->has24 = 1;
+			}
+		}
+		if (is24)
+			w->approx = 1;
+		if (trade) {
+			w->vol_exact += t->trade.qty;
+			w->qvol_exact += t->trade.qty * t->trade.price / TF_DEC_SCALE;
+		}
+		w->updates++;
+		/* later windows' volume and averages depend on this one */
+		for (int j = i; j < se->nopen; j++)
+			se->open[j].dirty = 1;
+	}
+	return TF_OK;
+}
+
+/* ---- finalisation and alerts ---- */
+
+typedef struct {
+	tf_eng_sym *s;
+	int64_t open_time;
+	tf_maybe rel_vol;
+} vol_cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const vol_cand *x = a, *y = b;
+	return x->open_time < y->open_time ? -1 : x->open_time > y->open_time;
+}
+
+static tf_err return_alert(tf_engine *e, tf_eng_sym *s, const tf_candle_row *r)
+{
+	bool cond = false;
+	double sd = 0, mean = 0;
+	if (r->ret.valid && s->nrets >= e->cfg.return_min_samples) {
+		tf_maybe m = tf_ind_mean_last(s->rets, (size_t)s->nrets, (size_t)s->nrets);
+		tf_maybe d = tf_ind_sample_sd(s->rets, (size_t)s->nrets);
+		mean = m.v;
+		sd = d.v;
+		cond = d.valid && sd > 0 && fabs(r->ret.v - mean) > e->cfg.return_k * sd;
+	}
+	if (cond && !s->ep[TF_ALERT_RETURN_SIGMA]) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "%s return %.6f vs mean %.6f sd %.6f", r->interval, r->ret.v, mean, sd);
+		tf_err err = push_alert(e, s, TF_ALERT_RETURN_SIGMA, r->open_time + r->interval_ms, r->ret.v,
+					mean + (r->ret.v < mean ? -1 : 1) * e->cfg.return_k * sd, detail);
+		if (err)
+			return err;
+	}
+	s->ep[TF_ALERT_RETURN_SIGMA] = cond;
+	if (r->ret.valid) {
+		if (s->nrets == TF_ENGINE_RET_HIST) {
+			memmove(s->rets, s->rets + 1, (TF_ENGINE_RET_HIST - 1) * sizeof s->rets[0]);
+			s->nrets--;
+		}
+		s->rets[s->nrets++] = r->ret.v;
+	}
+	return TF_OK;
+}
+
+static tf_err volatility_alerts(tf_engine *e, vol_cand *c, size_t n)
+{
+	if (n)
+		qsort(c, n, sizeof *c, cmp_cand);
+	double *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v)
+		return TF_ERR_NOMEM;
+	tf_err err = TF_OK;
+	for (size_t a = 0, b; a < n; a = b) {
+		size_t nv = 0;
+		for (b = a; b < n && c[b].open_time == c[a].open_time; b++)
+			if (c[b].rel_vol.valid)
+				v[nv++] = c[b].rel_vol.v;
+		if (nv < 4)
+			continue;
+		double q3 = tf_ind_quantile(v, nv, 0.75);
+		for (size_t i = a; i < b; i++) {
+			tf_eng_sym *s = c[i].s;
+			bool cond = c[i].rel_vol.valid && c[i].rel_vol.v > q3;
+			if (cond && !s->ep[TF_ALERT_VOLATILITY]) {
+				char detail[96];
+				snprintf(detail, sizeof detail, "relative volatility above the 3rd quartile of %zu symbols", nv);
+				err = push_alert(e, s, TF_ALERT_VOLATILITY, c[i].open_time + e->cfg.intervals_ms[0], c[i].rel_vol.v, q3,
+						 detail);
+				if (err)
+					goto out;
+			}
+			s->ep[TF_ALERT_VOLATILITY] = cond;
+		}
+	}
+out:
+	free(v);
+	return err;
+}
+
+static tf_err finalize_all(tf_engine *e)
+{
+	vol_cand *cand = NULL;
+	size_t ncand = 0, cap = 0;
+	tf_err err = TF_OK;
+	for (size_t n = 0; n < e->nsyms; n++) {
+		tf_eng_sym *s = e->syms[n];
+		for (int k = 0; k < e->cfg.nintervals; k++) {
+			tf_eng_series *se = &s->s[k];
+			int64_t iv = e->cfg.intervals_ms[k];
+			while (se->nopen && se->open[0].open_time + iv <= e->wm) {
+				tf_candle_row r;
+				make_row(e, s, k, 0, true, &r);
+				if ((err = push_row(e, &r)))
+					goto out;
+				if (k == 0) {
+					if ((err = return_alert(e, s, &r)))
+						goto out;
+					if (ncand == cap) {
+						cap = cap ? cap * 2 : 256;
+						vol_cand *c = realloc(cand, cap * sizeof *c);
+						if (!c) {
+							err = TF_ERR_NOMEM;
+							goto out;
+						}
+						cand = c;
+					}
+					cand[ncand++] = (vol_cand){s, r.open_time, r.rel_vol};
+				}
+				if (se->nhist == TF_ENGINE_HIST) {
+					memmove(se->hist, se->hist + 1, (TF_ENGINE_HIST - 1) * sizeof se->hist[0]);
+					se->nhist--;
+				}
+				se->hist[se->nhist++] = se->open[0].close;
+				se->has_final = 1;
+				se->final_v_last = se->open[0].v_last;
+				se->final_q_last = se->open[0].q_last;
+				memmove(&se->open[0], &se->open[1], (size_t)(se->nopen - 1) * sizeof se->open[0]);
+				se->nopen--;
+				mark(e, s, false);
+			}
+		}
+	}
+	err = volatility_alerts(e, cand, ncand);
+out:
+	free(cand);
+	return err;
+}
+
+static tf_err stale_scan(tf_engine *e)
+{
+	for (size_t n = 0; n < e->nsyms; n++) {
+		tf_eng_sym *s = e->syms[n];
+		if (s->ep[TF_ALERT_STALE] || s->last_t == INT64_MIN || s->last_t > e->wm - e->cfg.stale_ms)
+			continue;
+		char detail[96];
+		snprintf(detail, sizeof detail, "no update since %lld", (long long)s->last_t);
+		double secs = (double)e->cfg.stale_ms / 1000.0;
+		tf_err err = push_alert(e, s, TF_ALERT_STALE, s->last_t + e->cfg.stale_ms, secs, secs, detail);
+		if (err)
+			return err;
+		s->ep[TF_ALERT_STALE] = 1;
+		mark(e, s, false);
+	}
+	return TF_OK;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *why, size_t why_cap)
+{
+	int64_t first = e->cfg.intervals_ms[0];
+	if (t->event_time <= 0 || t->event_time > 32503680000000LL) /* year 3000 */
+		return TF_ERR_RANGE;
+	if (e->have_wm) {
+		int64_t end = t->event_time - t->event_time % first + first;
+		if (end <= e->wm) {
+			char name[TF_INTERVAL_MAX];
+			tf_engine_interval_name(first, name);
+			snprintf(why, why_cap, "late: %s window %lld is final (watermark %lld)", name,
+				 (long long)(end - first), (long long)e->wm);
+			e->late++;
+			*verdict = TF_TICK_LATE;
+			return TF_OK;
+		}
+	}
+	tf_eng_sym *s = tf_eng_sym_find(e, t->symbol);
+	tf_err err;
+	if (!s && (err = tf_eng_sym_add(e, t->symbol, &s)))
+		return err;
+	tf_dec price = tf_tick_price(t);
+	if ((err = merge(e, s, t, price)))
+		return err;
+	mark(e, s, true);
+	bool is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
+	if (is24 && t->event_time >= s->last_t) {
+		tf_maybe pct = tf_ind_ratio(100.0 * dd(t->s24.last - t->s24.open), dd(t->s24.open));
+		bool cond = pct.valid && fabs(pct.v) > e->cfg.change_pct;
+		if (cond && !s->ep[TF_ALERT_CHANGE_24H]) {
+			char detail[96];
+			snprintf(detail, sizeof detail, "24 h change %.4f%%", pct.v);
+			if ((err = push_alert(e, s, TF_ALERT_CHANGE_24H, t->event_time, pct.v, e->cfg.change_pct, detail)))
+				return err;
+		}
+		s->ep[TF_ALERT_CHANGE_24H] = cond;
+	}
+	if (t->event_time > s->last_t) {
+		s->last_t = t->event_time;
+		s->ep[TF_ALERT_STALE] = 0;
+	}
+	e->accepted++;
+	*verdict = TF_TICK_ACCEPTED;
+	if (!e->have_wm || t->event_time > e->max_t) {
+		e->max_t = t->event_time;
+		e->wm = e->max_t - e->cfg.lateness_ms;
+		int64_t ww = floor_div(e->wm, first), ws = floor_div(e->wm, 1000);
+		if (!e->have_wm) {
+			e->have_wm = 1;
+			e->wm_window = ww;
+			e->wm_sec = ws;
+			return TF_OK;
+		}
+		if (ww > e->wm_window) {
+			e->wm_window = ww;
+			if ((err = finalize_all(e)))
+				return err;
+		}
+		if (ws > e->wm_sec) {
+			e->wm_sec = ws;
+			if ((err = stale_scan(e)))
+				return err;
+		}
+	}
+	return TF_OK;
+}
+
+/* ---- drain ---- */
+
+tf_err tf_engine_drain(tf_engine *e, const tf_engine_sink *sink)
+{
+	tf_err err = TF_OK;
+	tf_buf blob;
+	tf_buf_init(&blob, 1 << 20);
+	for (size_t i = 0; i < e->nrows; i++)
+		if (sink->on_candle && (err = sink->on_candle(sink->ud, &e->rows[i])))
+			goto out;
+	for (size_t i = 0; i < e->nalerts; i++)
+		if (sink->on_alert && (err = sink->on_alert(sink->ud, &e->alerts[i])))
+			goto out;
+	for (size_t d = 0; d < e->ndirty; d++) {
+		tf_eng_sym *s = e->syms[e->dirty[d]];
+		if (s->out_dirty && sink->on_candle)
+			for (int k = 0; k < e->cfg.nintervals; k++)
+				for (int i = 0; i < s->s[k].nopen; i++) {
+					if (!s->s[k].open[i].dirty)
+						continue;
+					tf_candle_row r;
+					make_row(e, s, k, i, false, &r);
+					if ((err = sink->on_candle(sink->ud, &r)))
+						goto out;
+				}
+		if (sink->on_symbol_state) {
+			tf_buf_reset(&blob);
+			if ((err = tf_eng_sym_save(e, s, &blob)) ||
+			    (err = sink->on_symbol_state(sink->ud, s->symbol, blob.data, blob.len)))
+				goto out;
+		}
+	}
+	/* everything went out: clear */
+	for (size_t d = 0; d < e->ndirty; d++) {
+		tf_eng_sym *s = e->syms[e->dirty[d]];
+		s->out_dirty = s->state_dirty = 0;
+		for (int k = 0; k < e->cfg.nintervals; k++)
+			for (int i = 0; i < s->s[k].nopen; i++)
+				s->s[k].open[i].dirty = 0;
+	}
+	e->ndirty = e->nrows = e->nalerts = 0;
+out:
+	tf_buf_free(&blob);
+	return err;
+}
+
+void tf_engine_stats_get(const tf_engine *e, tf_engine_stats *st)
+{
+	st->accepted = e->accepted;
+	st->late = e->late;
+	st->max_event_time = e->have_wm ? e->max_t : 0;
+	st->watermark = e->have_wm ? e->wm : 0;
+	st->symbols = e->nsyms;
+}

@@ -1,0 +1,142 @@
+/* engine.h — the stream engine of one partition, as pure computation (no I/O).
+ *
+ * A tf_engine receives the decoded ticks of ONE topic partition in log order and maintains:
+ *   - the partition's watermark (greatest event time seen minus the allowed lateness),
+ *   - per symbol and interval the open event-time windows (candles) and their history,
+ *   - alert episodes (24 h change, cross-sectional volatility, k-sigma return, stale feed).
+ * Everything it computes is a function of the partition's record sequence alone, which is what
+ * makes exactly-once output possible: a worker that restores the checkpointed state (see
+ * tf_engine_save_* / tf_engine_load_*) and replays from the stored offset produces the same rows.
+ *
+ * Lateness rule: a record is late when the window of the smallest interval that contains it is
+ * already final (its end <= watermark). Intervals must be multiples of the smallest, so then every
+ * interval's window is final too; a late record changes nothing and is reported to the caller (who
+ * sends it to the dead-letter topic). Windows become final when the watermark passes their end.
+ *
+ * Numbers: prices are exact tf_dec; candle open/high/low/close are the first/extreme/last last-price
+ * by EVENT time (ties keep arrival order: the earlier arrival opens, the later closes). miniTicker
+ * gives no per-window volume: a window's volume is the increase of the 24 h volume from the last
+ * update before the window (or the window's first update, for a symbol's first window) to the
+ * window's last update, clamped below at 0, and flagged approximate. Trades give exact volume and
+ * VWAP. Ratios whose divisor is zero (dead symbols) are absent (NULL), never inf or nan.
+ *
+ * Thread safety: none; one engine is used by one thread at a time. */
+#ifndef TF_ENGINE_ENGINE_H
+#define TF_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/dec.h"
+#include "market/tick.h"
+
+#define TF_ENGINE_MAX_INTERVALS 8
+#define TF_ENGINE_MAX_OPEN 16   /* open windows per symbol and interval (lateness / smallest + 2) */
+#define TF_ENGINE_HIST 32       /* final closes kept per symbol and interval (MA25, stddev) */
+#define TF_ENGINE_RET_HIST 32   /* final returns of the smallest interval kept (k-sigma alert) */
+#define TF_ENGINE_SD_RETURNS 20 /* log returns in the rolling standard deviation */
+
+typedef struct {
+	int64_t intervals_ms[TF_ENGINE_MAX_INTERVALS]; /* ascending, each a multiple of the first */
+	int nintervals;
+	int64_t lateness_ms;        /* watermark = max event time - lateness */
+	double change_pct;          /* alert when |change_24h_pct| > this (5.0 = 5 %) */
+	double return_k;            /* alert when |1-interval return| > k sigma of its history */
+	int return_min_samples;     /* history needed before the k-sigma alert can fire */
+	int64_t stale_ms;           /* alert when a symbol has no update for this long (event time) */
+	size_t max_symbols;         /* more distinct symbols than this are rejected (TF_ERR_TOO_BIG) */
+} tf_engine_cfg;
+
+/* Fills cfg with the defaults: 1m,5m,1h, 2 s lateness, 5 %, k = 4, 10 samples, 60 s, 100,000. */
+void tf_engine_cfg_default(tf_engine_cfg *cfg);
+
+/* Checks cfg (intervals ascending multiples of the first, lateness fits TF_ENGINE_MAX_OPEN);
+ * TF_ERR_USAGE with why filled when not. */
+tf_err tf_engine_cfg_check(const tf_engine_cfg *cfg, char *why, size_t cap);
+
+/* Parses "1m,5m,1h" into cfg->intervals_ms; TF_ERR_USAGE when malformed. */
+tf_err tf_engine_parse_intervals(const char *s, tf_engine_cfg *cfg);
+
+/* "1m", "5m", "1h", "1d", or "<n>s"/"<n>ms" for the interval name stored in the candles table. */
+void tf_engine_interval_name(int64_t ms, char out[TF_INTERVAL_MAX]);
+
+/* A value that may be absent (SQL NULL). */
+typedef struct {
+	bool valid;
+	double v;
+} tf_maybe;
+
+/* One candle as written to the store (upsert key: symbol, interval, open_time). */
+typedef struct {
+	char symbol[TF_SYMBOL_MAX];
+	char interval[TF_INTERVAL_MAX];
+	int64_t interval_ms, open_time;
+	tf_dec open, high, low, close, volume, quote_volume, spread;
+	int64_t updates;
+	bool final, volume_approx;
+	tf_maybe mid, ret, rel_vol, ma7, ma25, sd_logret, vwap, change_24h_pct;
+} tf_candle_row;
+
+typedef enum { TF_ALERT_CHANGE_24H, TF_ALERT_VOLATILITY, TF_ALERT_RETURN_SIGMA, TF_ALERT_STALE, TF_ALERT_KINDS_ } tf_alert_kind;
+
+/* "change_24h", "volatility", "return_sigma", "stale". */
+const char *tf_alert_kind_name(tf_alert_kind k);
+
+/* One alert (upsert key: id, a hash of symbol, kind and event_time, so replays give the same id). */
+typedef struct {
+	int64_t id;
+	char symbol[TF_SYMBOL_MAX];
+	tf_alert_kind kind;
+	int64_t event_time;
+	double value, threshold;
+	char detail[96];
+} tf_alert_row;
+
+/* Receives the engine's output (tf_engine_drain). Any callback may be NULL. */
+typedef struct {
+	tf_err (*on_candle)(void *ud, const tf_candle_row *row);
+	tf_err (*on_alert)(void *ud, const tf_alert_row *row);
+	/* symbol's checkpoint state (an opaque blob for tf_engine_load_symbol) */
+	tf_err (*on_symbol_state)(void *ud, const char *symbol, const void *blob, size_t len);
+	void *ud;
+} tf_engine_sink;
+
+typedef enum { TF_TICK_ACCEPTED, TF_TICK_LATE } tf_verdict;
+
+typedef struct {
+	int64_t accepted, late, max_event_time, watermark;
+	size_t symbols;
+} tf_engine_stats;
+
+typedef struct tf_engine tf_engine;
+
+/* Creates an engine (cfg must pass tf_engine_cfg_check; copied). TF_ERR_NOMEM. Free with
+ * tf_engine_free. */
+tf_err tf_engine_new(const tf_engine_cfg *cfg, tf_engine **out);
+void tf_engine_free(tf_engine *e);
+
+/* Processes one tick of this partition. *verdict says whether it was merged or late; for a late
+ * tick why gets "late: 1m window 1592594700000 is final (watermark 1592594762000)". Fails only with
+ * TF_ERR_TOO_BIG (symbol table full) or TF_ERR_RANGE (event_time <= 0), changing nothing. Ticks of
+ * kinds without a price stream (REST, bars) are accepted like miniTickers with their price. */
+tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *why, size_t why_cap);
+
+/* Hands every candle changed and every alert raised since the last drain to sink (in a stable
+ * order), and the checkpoint state of every symbol whose state changed; afterwards nothing is
+ * pending. A sink error stops the drain and is returned; the pending output is then kept, so the
+ * caller can roll back its transaction and drain again. */
+tf_err tf_engine_drain(tf_engine *e, const tf_engine_sink *sink);
+
+/* The partition-level checkpoint (watermark, counters) as a blob appended to out. */
+tf_err tf_engine_save_partition(const tf_engine *e, tf_buf *out);
+
+/* Restores state saved by tf_engine_save_partition / on_symbol_state into a fresh engine (same
+ * cfg). Blobs are untrusted: TF_ERR_PARSE / TF_ERR_RANGE when malformed, leaving e unchanged. */
+tf_err tf_engine_load_partition(tf_engine *e, const void *blob, size_t len);
+tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len);
+
+void tf_engine_stats_get(const tf_engine *e, tf_engine_stats *st);
+
+#endif

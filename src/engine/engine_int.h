@@ -1,0 +1,66 @@
+/* engine_int.h — internals shared by engine.c (computation) and checkpoint.c (state blobs). */
+#ifndef TF_ENGINE_ENGINE_INT_H
+#define TF_ENGINE_ENGINE_INT_H
+
+#include "engine/engine.h"
+
+/* One open window (candle in progress). Prices by event time: open_t/close_t are the event times
+ * of the open and close prices; v_ and q_ are the 24 h volumes at those instants. */
+typedef struct {
+	int64_t open_time;
+	tf_dec open, high, low, close;
+	int64_t open_t, close_t;
+	tf_dec v_first, v_last, q_first, q_last; /* miniTicker 24 h volume / quote volume */
+	tf_dec vol_exact, qvol_exact;            /* trades: sum of qty, sum of price * qty */
+	tf_dec o24, c24;                         /* 24 h open and last at close_t */
+	int64_t updates;
+	uint8_t approx;                          /* volume from 24 h figures */
+	uint8_t has24;                           /* o24/c24 are known */
+	uint8_t dirty;                           /* changed since the last drain */
+} tf_eng_win;
+
+/* One symbol and interval: open windows sorted by open_time, and the closes of final windows. */
+typedef struct {
+	tf_eng_win open[TF_ENGINE_MAX_OPEN];
+	int nopen;
+	tf_dec hist[TF_ENGINE_HIST]; /* oldest first */
+	int nhist;
+	uint8_t has_final;
+	tf_dec final_v_last, final_q_last;
+} tf_eng_series;
+
+typedef struct {
+	char symbol[TF_SYMBOL_MAX];
+	int64_t last_t;                    /* greatest event time of this symbol */
+	uint8_t ep[TF_ALERT_KINDS_];       /* alert episode in progress */
+	double rets[TF_ENGINE_RET_HIST];   /* final returns of the smallest interval, oldest first */
+	int nrets;
+	uint8_t out_dirty, state_dirty;    /* listed in e->dirty */
+	tf_eng_series s[];                 /* cfg.nintervals */
+} tf_eng_sym;
+
+struct tf_engine {
+	tf_engine_cfg cfg;
+	tf_eng_sym **syms;
+	size_t nsyms, cap_syms;
+	uint32_t *index;                   /* open addressing: 1 + sym number, 0 = empty */
+	size_t index_cap;                  /* power of two, >= 2 * cap_syms */
+	uint32_t *dirty;                   /* sym numbers with out_dirty or state_dirty */
+	size_t ndirty;
+	tf_candle_row *rows;               /* finalised candles waiting for drain */
+	size_t nrows, cap_rows;
+	tf_alert_row *alerts;
+	size_t nalerts, cap_alerts;
+	uint8_t have_wm;
+	int64_t max_t, wm, wm_window, wm_sec; /* wm_window = floor(wm / smallest), wm_sec = floor(wm / 1000) */
+	int64_t accepted, late;
+};
+
+/* Adds a symbol (zeroed state) and returns it; TF_ERR_TOO_BIG past max_symbols, TF_ERR_NOMEM. */
+tf_err tf_eng_sym_add(tf_engine *e, const char *symbol, tf_eng_sym **out);
+tf_eng_sym *tf_eng_sym_find(const tf_engine *e, const char *symbol);
+
+/* Appends the checkpoint blob of one symbol. */
+tf_err tf_eng_sym_save(const tf_engine *e, const tf_eng_sym *s, tf_buf *out);
+
+#endif

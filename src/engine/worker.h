@@ -1,0 +1,58 @@
+/* worker.h — the threads of `tickflow stream`: each owns some partitions (their engines and
+ * one store connection), consumes their messages from its own librdkafka queue, and commits
+ * results + state + next offsets in one store transaction.
+ *
+ * Partition life inside a worker (requests come from the consumer thread's rebalance callback):
+ *
+ *   (not owned) --tf_worker_adopt--> OWNED --message--> OWNED (pending)
+ *        ^                             |  ^                   |
+ *        |                             |  +---- commit -------+
+ *        +------ tf_worker_release ----+   (release commits first, then forgets the engine)
+ *
+ * Messages of partitions a worker does not own, or below the partition's next offset
+ * (re-deliveries after a reassignment), are dropped: the store decides where we are. */
+#ifndef TF_ENGINE_WORKER_H
+#define TF_ENGINE_WORKER_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "store/store.h"
+
+typedef struct {
+	const char *store_url, *group, *topic, *dlq_topic;
+	tf_engine_cfg engine;
+	int64_t commit_interval_ms; /* commit at least this often while records flow */
+	int64_t batch_max;          /* and at most this many records per transaction */
+	int64_t retention_ms;       /* ticks older than max event time - this are deleted (0 = keep) */
+} tf_worker_cfg;
+
+typedef struct {
+	atomic_llong records, late, dlq, commits, last_record_mono_ms;
+	atomic_int store_down;
+} tf_worker_stats;
+
+typedef struct tf_worker tf_worker;
+
+/* Starts a worker thread with its own store connection and consumer queue. rk is the consumer,
+ * producer the DLQ producer (both outlive the worker). TF_ERR_* with why filled on failure. */
+tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *producer, tf_worker_stats *stats,
+		       tf_worker **out, char *why, size_t why_cap);
+
+/* The worker's queue: the consumer thread forwards assigned partitions' queues to it. */
+rd_kafka_queue_t *tf_worker_queue(tf_worker *w);
+
+/* Hands partition p with its restored engine (ownership passes) and next offset to the worker;
+ * waits until the worker has taken it. */
+void tf_worker_adopt(tf_worker *w, int32_t partition, tf_engine *e, int64_t next_offset);
+
+/* Asks the worker to commit everything pending and forget all its partitions; waits for it. */
+void tf_worker_release_all(tf_worker *w);
+
+/* Commits, stops and joins the thread, frees everything. */
+void tf_worker_stop(tf_worker *w);
+
+#endif

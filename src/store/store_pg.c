@@ -1,0 +1,504 @@
+/* store_pg.c — the PostgreSQL backend (several machines; DESIGN §10), through libpq.
+ *
+ * A batch is buffered in memory as COPY text rows; tf_store_commit sends it in one transaction:
+ * COPY into per-connection staging tables (TEMP, ON COMMIT DELETE ROWS), then one
+ * INSERT ... SELECT DISTINCT ON (key) ... ON CONFLICT DO UPDATE per table (the latest row of a key
+ * in the batch wins), then the offsets, then COMMIT. One round trip per table instead of per row.
+ *
+ * Decimals are NUMERIC(38,8) (exact), indicators DOUBLE PRECISION sent with 17 significant digits
+ * so they round-trip. A lost connection or a server that is restarting gives TF_ERR_AGAIN; the next
+ * tf_store_begin reconnects. */
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "store/store.h"
+
+#define PG_BATCH_MAX (1u << 30) /* bytes of COPY text per table and batch */
+#define PG_MAX_OFFSETS 1024
+
+static const char *const migration[] = {
+	"CREATE TABLE ticks(symbol text NOT NULL, event_time bigint NOT NULL, open_24h numeric(38,8),"
+	" high_24h numeric(38,8), low_24h numeric(38,8), last numeric(38,8), volume_24h numeric(38,8),"
+	" quote_volume_24h numeric(38,8), PRIMARY KEY(symbol, event_time));"
+	"CREATE INDEX ticks_time ON ticks(event_time);"
+	"CREATE TABLE candles(symbol text NOT NULL, \"interval\" text NOT NULL, open_time bigint NOT NULL,"
+	" open numeric(38,8), high numeric(38,8), low numeric(38,8), close numeric(38,8), volume numeric(38,8),"
+	" quote_volume numeric(38,8), updates bigint, final smallint, volume_approx smallint, spread numeric(38,8),"
+	" mid double precision, ret double precision, rel_volatility double precision, ma7 double precision,"
+	" ma25 double precision, stddev_logret double precision, vwap double precision, change_24h_pct double precision,"
+	" PRIMARY KEY(symbol, \"interval\", open_time));"
+	"CREATE INDEX candles_interval_time ON candles(\"interval\", open_time);"
+	"CREATE TABLE alerts(id bigint PRIMARY KEY, symbol text NOT NULL, kind text NOT NULL, event_time bigint NOT NULL,"
+	" value double precision, threshold double precision, detail text);"
+	"CREATE INDEX alerts_time ON alerts(event_time);"
+	"CREATE TABLE ticker_snapshots(run_ts bigint NOT NULL, symbol text NOT NULL, open numeric(38,8),"
+	" high numeric(38,8), low numeric(38,8), last numeric(38,8), volume numeric(38,8), quote_volume numeric(38,8),"
+	" price_change_pct numeric(38,8), trades bigint, close_time bigint, PRIMARY KEY(run_ts, symbol));"
+	"CREATE TABLE stream_offsets(consumer_group text NOT NULL, topic text NOT NULL, \"partition\" integer NOT NULL,"
+	" next_offset bigint NOT NULL, PRIMARY KEY(consumer_group, topic, \"partition\"));"
+	"CREATE TABLE stream_state(consumer_group text NOT NULL, topic text NOT NULL, \"partition\" integer NOT NULL,"
+	" symbol text NOT NULL, state bytea NOT NULL, PRIMARY KEY(consumer_group, topic, \"partition\", symbol));",
+};
+
+static const char *const staging =
+	"CREATE TEMP TABLE IF NOT EXISTS st_ticks(seq bigint, LIKE ticks) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS st_candles(seq bigint, LIKE candles) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS st_alerts(seq bigint, LIKE alerts) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS st_state(seq bigint, LIKE stream_state) ON COMMIT DELETE ROWS;";
+
+enum { T_TICKS, T_CANDLES, T_ALERTS, T_STATE, T_N };
+
+static const char *const copy_sql[T_N] = {
+	"COPY st_ticks FROM STDIN", "COPY st_candles FROM STDIN", "COPY st_alerts FROM STDIN", "COPY st_state FROM STDIN"};
+
+static const char *const merge_sql[T_N] = {
+	"INSERT INTO ticks SELECT DISTINCT ON (symbol, event_time) symbol, event_time, open_24h, high_24h, low_24h, last,"
+	" volume_24h, quote_volume_24h FROM st_ticks ORDER BY symbol, event_time, seq DESC"
+	" ON CONFLICT (symbol, event_time) DO UPDATE SET open_24h=EXCLUDED.open_24h, high_24h=EXCLUDED.high_24h,"
+	" low_24h=EXCLUDED.low_24h, last=EXCLUDED.last, volume_24h=EXCLUDED.volume_24h,"
+	" quote_volume_24h=EXCLUDED.quote_volume_24h",
+	"INSERT INTO candles SELECT DISTINCT ON (symbol, \"interval\", open_time) symbol, \"interval\", open_time, open, high,"
+	" low, close, volume, quote_volume, updates, final, volume_approx, spread, mid, ret, rel_volatility, ma7, ma25,"
+	" stddev_logret, vwap, change_24h_pct FROM st_candles ORDER BY symbol, \"interval\", open_time, seq DESC"
+	" ON CONFLICT (symbol, \"interval\", open_time) DO UPDATE SET open=EXCLUDED.open, high=EXCLUDED.high,"
+	" low=EXCLUDED.low, close=EXCLUDED.close, volume=EXCLUDED.volume, quote_volume=EXCLUDED.quote_volume,"
+	" updates=EXCLUDED.updates, final=EXCLUDED.final, volume_approx=EXCLUDED.volume_approx, spread=EXCLUDED.spread,"
+	" mid=EXCLUDED.mid, ret=EXCLUDED.ret, rel_volatility=EXCLUDED.rel_volatility, ma7=EXCLUDED.ma7,"
+	" ma25=EXCLUDED.ma25, stddev_logret=EXCLUDED.stddev_logret, vwap=EXCLUDED.vwap,"
+	" change_24h_pct=EXCLUDED.change_24h_pct",
+	"INSERT INTO alerts SELECT DISTINCT ON (id) id, symbol, kind, event_time, value, threshold, detail FROM st_alerts"
+	" ORDER BY id, seq DESC ON CONFLICT (id) DO UPDATE SET symbol=EXCLUDED.symbol, kind=EXCLUDED.kind,"
+	" event_time=EXCLUDED.event_time, value=EXCLUDED.value, threshold=EXCLUDED.threshold, detail=EXCLUDED.detail",
+	"INSERT INTO stream_state SELECT DISTINCT ON (consumer_group, topic, \"partition\", symbol) consumer_group, topic,"
+	" \"partition\", symbol, state FROM st_state ORDER BY consumer_group, topic, \"partition\", symbol, seq DESC"
+	" ON CONFLICT (consumer_group, topic, \"partition\", symbol) DO UPDATE SET state=EXCLUDED.state",
+};
+
+typedef struct {
+	char group[128], topic[256];
+	int32_t partition;
+	int64_t next;
+} pg_offset;
+
+typedef struct {
+	tf_store base;
+	char *conninfo;
+	PGconn *conn;
+	tf_buf copy[T_N];
+	int64_t seq;
+	pg_offset offsets[PG_MAX_OFFSETS];
+	int noffsets;
+	bool oom;
+} pg_store;
+
+/* Records the error of a failed call; TF_ERR_AGAIN when the connection is gone or the server is
+ * starting/stopping (SQLSTATE class 08 or 57P0x), or the disk is full (53100). */
+static tf_err fail(pg_store *p, PGresult *res, const char *what)
+{
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->conn);
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(p->base.error, sizeof p->base.error, "postgresql: %s: %.*s", what, (int)strcspn(msg, "\n"), msg);
+	bool again = !p->conn || PQstatus(p->conn) == CONNECTION_BAD ||
+		     (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P0", 4) || !strcmp(state, "53100") ||
+				!strcmp(state, "40001") || !strcmp(state, "40P01")));
+	if (res)
+		PQclear(res);
+	return again ? TF_ERR_AGAIN : TF_ERR_IO;
+}
+
+static tf_err exec_ok(pg_store *p, const char *sql)
+{
+	PGresult *res = PQexec(p->conn, sql);
+	ExecStatusType s = PQresultStatus(res);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		return fail(p, res, "exec");
+	PQclear(res);
+	return TF_OK;
+}
+
+static tf_err migrate(pg_store *p)
+{
+	tf_err err = exec_ok(p, "SET client_min_messages=warning;"
+				"CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL)");
+	if (err)
+		return err;
+	if ((err = exec_ok(p, "BEGIN; SELECT pg_advisory_xact_lock(7428061)")))
+		return err;
+	PGresult *res = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		err = fail(p, res, "read schema version");
+		goto out;
+	}
+	int version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (version > TF_STORE_SCHEMA_VERSION) {
+		snprintf(p->base.error, sizeof p->base.error,
+			 "postgresql: schema version %d is newer than this tickflow (%d); upgrade tickflow", version,
+			 TF_STORE_SCHEMA_VERSION);
+		err = TF_ERR_IO;
+		goto out;
+	}
+	for (; version < TF_STORE_SCHEMA_VERSION; version++) {
+		if ((err = exec_ok(p, migration[version])))
+			goto out;
+		char sql[64];
+		snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES(%d)", version + 1);
+		if ((err = exec_ok(p, sql)))
+			goto out;
+	}
+	err = exec_ok(p, "COMMIT");
+out:
+	if (err)
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+	return err;
+}
+
+static tf_err connect_db(pg_store *p)
+{
+	if (p->conn)
+		PQfinish(p->conn);
+	p->conn = PQconnectdb(p->conninfo);
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		return fail(p, NULL, "connect");
+	tf_err err = migrate(p);
+	return err ? err : exec_ok(p, staging);
+}
+
+static void pg_close(tf_store *s)
+{
+	pg_store *p = (pg_store *)s;
+	if (p->conn)
+		PQfinish(p->conn);
+	for (int i = 0; i < T_N; i++)
+		tf_buf_free(&p->copy[i]);
+	free(p->conninfo);
+	free(p);
+}
+
+static tf_err pg_begin(tf_store *s)
+{
+	pg_store *p = (pg_store *)s;
+	for (int i = 0; i < T_N; i++)
+		tf_buf_reset(&p->copy[i]);
+	p->noffsets = 0;
+	p->oom = false;
+	if (!p->conn || PQstatus(p->conn) != CONNECTION_OK)
+		return connect_db(p);
+	return TF_OK;
+}
+
+/* ---- COPY text rows ---- */
+
+static void add(pg_store *p, int t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(pg_store *p, int t, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp || tf_buf_append(&p->copy[t], tmp, (size_t)n))
+		p->oom = true;
+}
+
+static void add_dec(pg_store *p, int t, tf_dec v)
+{
+	char s[TF_DEC_STR_MAX];
+	size_t n = tf_dec_format(v, s);
+	if (tf_buf_append(&p->copy[t], "\t", 1) || tf_buf_append(&p->copy[t], s, n))
+		p->oom = true;
+}
+
+static void add_maybe(pg_store *p, int t, tf_maybe m)
+{
+	if (m.valid)
+		add(p, t, "\t%.17g", m.v);
+	else
+		add(p, t, "\t\\N");
+}
+
+/* Text escaped for COPY (backslash, tab, newline, carriage return). */
+static void add_text(pg_store *p, int t, const char *s)
+{
+	add(p, t, "\t");
+	for (; *s; s++) {
+		const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : NULL;
+		if (tf_buf_append(&p->copy[t], e ? e : s, e ? 2 : 1))
+			p->oom = true;
+	}
+}
+
+static tf_err added(pg_store *p, int t)
+{
+	add(p, t, "\n");
+	if (p->oom) {
+		snprintf(p->base.error, sizeof p->base.error, "postgresql: batch larger than %u bytes", PG_BATCH_MAX);
+		return TF_ERR_TOO_BIG;
+	}
+	return TF_OK;
+}
+
+static tf_err pg_put_tick(tf_store *s, const tf_tick *t)
+{
+	pg_store *p = (pg_store *)s;
+	add(p, T_TICKS, "%lld\t%s\t%lld", (long long)++p->seq, t->symbol, (long long)t->event_time);
+	bool is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
+	if (is24) {
+		add_dec(p, T_TICKS, t->s24.open);
+		add_dec(p, T_TICKS, t->s24.high);
+		add_dec(p, T_TICKS, t->s24.low);
+		add_dec(p, T_TICKS, t->s24.last);
+		add_dec(p, T_TICKS, t->s24.volume);
+		add_dec(p, T_TICKS, t->s24.quote_volume);
+	} else {
+		add(p, T_TICKS, "\t\\N\t\\N\t\\N");
+		add_dec(p, T_TICKS, tf_tick_price(t));
+		add(p, T_TICKS, "\t\\N\t\\N");
+	}
+	return added(p, T_TICKS);
+}
+
+static tf_err pg_put_candle(tf_store *s, const tf_candle_row *r)
+{
+	pg_store *p = (pg_store *)s;
+	add(p, T_CANDLES, "%lld\t%s\t%s\t%lld", (long long)++p->seq, r->symbol, r->interval, (long long)r->open_time);
+	add_dec(p, T_CANDLES, r->open);
+	add_dec(p, T_CANDLES, r->high);
+	add_dec(p, T_CANDLES, r->low);
+	add_dec(p, T_CANDLES, r->close);
+	add_dec(p, T_CANDLES, r->volume);
+	add_dec(p, T_CANDLES, r->quote_volume);
+	add(p, T_CANDLES, "\t%lld\t%d\t%d", (long long)r->updates, r->final, r->volume_approx);
+	add_dec(p, T_CANDLES, r->spread);
+	add_maybe(p, T_CANDLES, r->mid);
+	add_maybe(p, T_CANDLES, r->ret);
+	add_maybe(p, T_CANDLES, r->rel_vol);
+	add_maybe(p, T_CANDLES, r->ma7);
+	add_maybe(p, T_CANDLES, r->ma25);
+	add_maybe(p, T_CANDLES, r->sd_logret);
+	add_maybe(p, T_CANDLES, r->vwap);
+	add_maybe(p, T_CANDLES, r->change_24h_pct);
+	return added(p, T_CANDLES);
+}
+
+static tf_err pg_put_alert(tf_store *s, const tf_alert_row *a)
+{
+	pg_store *p = (pg_store *)s;
+	add(p, T_ALERTS, "%lld\t%lld\t%s\t%s\t%lld\t%.17g\t%.17g", (long long)++p->seq, (long long)a->id, a->symbol,
+	    tf_alert_kind_name(a->kind), (long long)a->event_time, a->value, a->threshold);
+	add_text(p, T_ALERTS, a->detail);
+	return added(p, T_ALERTS);
+}
+
+static tf_err pg_put_state(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
+			   const void *blob, size_t len)
+{
+	pg_store *p = (pg_store *)s;
+	add(p, T_STATE, "%lld", (long long)++p->seq);
+	add_text(p, T_STATE, group);
+	add_text(p, T_STATE, topic);
+	add(p, T_STATE, "\t%d", partition);
+	add_text(p, T_STATE, symbol);
+	add(p, T_STATE, "\t\\\\x");
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b = blob;
+	if (tf_buf_reserve(&p->copy[T_STATE], 2 * len))
+		p->oom = true;
+	for (size_t i = 0; i < len && !p->oom; i++) {
+		char h[2] = {hex[b[i] >> 4], hex[b[i] & 15]};
+		tf_buf_append(&p->copy[T_STATE], h, 2);
+	}
+	return added(p, T_STATE);
+}
+
+static tf_err pg_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next)
+{
+	pg_store *p = (pg_store *)s;
+	for (int i = 0; i < p->noffsets; i++)
+		if (p->offsets[i].partition == partition && !strcmp(p->offsets[i].group, group) &&
+		    !strcmp(p->offsets[i].topic, topic)) {
+			p->offsets[i].next = next;
+			return TF_OK;
+		}
+	if (p->noffsets == PG_MAX_OFFSETS || strlen(group) >= 128 || strlen(topic) >= 256)
+		return TF_ERR_TOO_BIG;
+	pg_offset *o = &p->offsets[p->noffsets++];
+	snprintf(o->group, sizeof o->group, "%s", group);
+	snprintf(o->topic, sizeof o->topic, "%s", topic);
+	o->partition = partition;
+	o->next = next;
+	return TF_OK;
+}
+
+static tf_err copy_in(pg_store *p, int t)
+{
+	PGresult *res = PQexec(p->conn, copy_sql[t]);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		return fail(p, res, "copy");
+	PQclear(res);
+	if (PQputCopyData(p->conn, p->copy[t].data, (int)p->copy[t].len) != 1 || PQputCopyEnd(p->conn, NULL) != 1)
+		return fail(p, NULL, "copy data");
+	res = PQgetResult(p->conn);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return fail(p, res, "copy end");
+	PQclear(res);
+	while ((res = PQgetResult(p->conn)))
+		PQclear(res);
+	return exec_ok(p, merge_sql[t]);
+}
+
+static tf_err pg_commit(tf_store *s)
+{
+	pg_store *p = (pg_store *)s;
+	tf_err err = exec_ok(p, "BEGIN");
+	for (int t = 0; !err && t < T_N; t++)
+		if (p->copy[t].len && (err = copy_in(p, t)))
+			break;
+	for (int i = 0; !err && i < p->noffsets; i++) {
+		char part[16], next[24];
+		snprintf(part, sizeof part, "%d", p->offsets[i].partition);
+		snprintf(next, sizeof next, "%lld", (long long)p->offsets[i].next);
+		const char *v[] = {p->offsets[i].group, p->offsets[i].topic, part, next};
+		PGresult *res = PQexecParams(p->conn,
+					     "INSERT INTO stream_offsets VALUES($1,$2,$3,$4) ON CONFLICT (consumer_group, topic,"
+					     " \"partition\") DO UPDATE SET next_offset=EXCLUDED.next_offset",
+					     4, NULL, v, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			err = fail(p, res, "upsert offset");
+		else
+			PQclear(res);
+	}
+	if (!err)
+		err = exec_ok(p, "COMMIT");
+	if (err && p->conn && PQstatus(p->conn) == CONNECTION_OK)
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+	return err;
+}
+
+static void pg_rollback(tf_store *s)
+{
+	pg_store *p = (pg_store *)s;
+	for (int i = 0; i < T_N; i++)
+		tf_buf_reset(&p->copy[i]);
+	p->noffsets = 0;
+}
+
+static tf_err ensure(pg_store *p)
+{
+	return p->conn && PQstatus(p->conn) == CONNECTION_OK ? TF_OK : connect_db(p);
+}
+
+static tf_err pg_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next,
+			    bool *found)
+{
+	pg_store *p = (pg_store *)s;
+	tf_err err = ensure(p);
+	if (err)
+		return err;
+	char part[16];
+	snprintf(part, sizeof part, "%d", partition);
+	const char *v[] = {group, topic, part};
+	PGresult *res = PQexecParams(p->conn,
+				     "SELECT next_offset FROM stream_offsets WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
+				     3, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return fail(p, res, "read offset");
+	*found = PQntuples(res) == 1;
+	if (*found)
+		*next = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return TF_OK;
+}
+
+static tf_err pg_load_state(tf_store *s, const char *group, const char *topic, int32_t partition, tf_store_state_fn fn,
+			    void *ud)
+{
+	pg_store *p = (pg_store *)s;
+	tf_err err = ensure(p);
+	if (err)
+		return err;
+	char part[16];
+	snprintf(part, sizeof part, "%d", partition);
+	const char *v[] = {group, topic, part};
+	PGresult *res = PQexecParams(p->conn,
+				     "SELECT symbol, state FROM stream_state WHERE consumer_group=$1 AND topic=$2 AND"
+				     " \"partition\"=$3 ORDER BY symbol COLLATE \"C\"",
+				     3, NULL, v, NULL, NULL, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return fail(p, res, "read state");
+	char sym[TF_SYMBOL_MAX];
+	for (int i = 0; i < PQntuples(res) && !err; i++) {
+		int n = PQgetlength(res, i, 0);
+		snprintf(sym, sizeof sym, "%.*s", n < TF_SYMBOL_MAX ? n : TF_SYMBOL_MAX - 1, PQgetvalue(res, i, 0));
+		err = fn(ud, sym, PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1));
+	}
+	PQclear(res);
+	return err;
+}
+
+static tf_err pg_reset_partition(tf_store *s, const char *group, const char *topic, int32_t partition)
+{
+	pg_store *p = (pg_store *)s;
+	tf_err err = ensure(p);
+	if (err)
+		return err;
+	char part[16];
+	snprintf(part, sizeof part, "%d", partition);
+	const char *v[] = {group, topic, part};
+	const char *sql[] = {"DELETE FROM stream_offsets WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
+			     "DELETE FROM stream_state WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3"};
+	if ((err = exec_ok(p, "BEGIN")))
+		return err;
+	for (int i = 0; i < 2 && !err; i++) {
+		PGresult *res = PQexecParams(p->conn, sql[i], 3, NULL, v, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			err = fail(p, res, "reset partition");
+		else
+			PQclear(res);
+	}
+	if (!err)
+		err = exec_ok(p, "COMMIT");
+	else
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+	return err;
+}
+
+static tf_err pg_delete_ticks_before(tf_store *s, int64_t before_ms)
+{
+	pg_store *p = (pg_store *)s;
+	tf_err err = ensure(p);
+	if (err)
+		return err;
+	char sql[96];
+	snprintf(sql, sizeof sql, "DELETE FROM ticks WHERE event_time < %lld", (long long)before_ms);
+	return exec_ok(p, sql);
+}
+
+static const tf_store_ops pg_ops = {
+	"postgresql", pg_close, pg_begin, pg_put_tick, pg_put_candle, pg_put_alert, pg_put_state, pg_put_offset,
+	pg_commit, pg_rollback, pg_get_offset, pg_load_state, pg_reset_partition, pg_delete_ticks_before,
+};
+
+tf_err tf_store_pg_open(const char *conninfo, tf_store **out, char *why, size_t why_cap)
+{
+	pg_store *p = calloc(1, sizeof *p);
+	if (!p || !(p->conninfo = strdup(conninfo))) {
+		free(p);
+		return TF_ERR_NOMEM;
+	}
+	p->base.ops = &pg_ops;
+	for (int i = 0; i < T_N; i++)
+		tf_buf_init(&p->copy[i], PG_BATCH_MAX);
+	tf_err err = connect_db(p);
+	if (err) {
+		snprintf(why, why_cap, "%s", p->base.error);
+		pg_close(&p->base);
+		return err;
+	}
+	*out = &p->base;
+	return TF_OK;
+}

@@ -1,0 +1,350 @@
+/* store_sqlite.c — the SQLite backend (default, single machine): WAL journal, one prepared
+ * statement per kind of write, each batch in one BEGIN IMMEDIATE ... COMMIT.
+ *
+ * Decimals are stored as TEXT with exactly 8 decimals ("0.02456700"): SQLite's REAL would round
+ * them, and the engine's numbers are exact (CAST(close AS REAL) in queries that want a double).
+ * Indicators are REAL, NULL when undefined. With synchronous=NORMAL in WAL mode a committed batch
+ * survives the process being killed (-9); on power loss the last batches may be lost, never torn.
+ * Several workers (threads or processes) may share one file: writers queue on the lock
+ * (busy_timeout), and a lock held too long surfaces as TF_ERR_AGAIN. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+enum { ST_TICK, ST_CANDLE, ST_ALERT, ST_STATE, ST_OFFSET, ST_GET_OFFSET, ST_LOAD_STATE, ST_N };
+
+static const char *const stmt_sql[ST_N] = {
+	"INSERT OR REPLACE INTO ticks(symbol,event_time,open_24h,high_24h,low_24h,last,volume_24h,quote_volume_24h) "
+	"VALUES(?,?,?,?,?,?,?,?)",
+	"INSERT OR REPLACE INTO candles(symbol,interval,open_time,open,high,low,close,volume,quote_volume,updates,final,"
+	"volume_approx,spread,mid,ret,rel_volatility,ma7,ma25,stddev_logret,vwap,change_24h_pct) "
+	"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT OR REPLACE INTO alerts(id,symbol,kind,event_time,value,threshold,detail) VALUES(?,?,?,?,?,?,?)",
+	"INSERT OR REPLACE INTO stream_state(consumer_group,topic,partition,symbol,state) VALUES(?,?,?,?,?)",
+	"INSERT OR REPLACE INTO stream_offsets(consumer_group,topic,partition,next_offset) VALUES(?,?,?,?)",
+	"SELECT next_offset FROM stream_offsets WHERE consumer_group=? AND topic=? AND partition=?",
+	"SELECT symbol,state FROM stream_state WHERE consumer_group=? AND topic=? AND partition=? ORDER BY symbol",
+};
+
+/* Migrations: migration[i] takes the schema from version i to i + 1. */
+static const char *const migration[] = {
+	"CREATE TABLE ticks(symbol TEXT NOT NULL, event_time INTEGER NOT NULL, open_24h TEXT, high_24h TEXT,"
+	" low_24h TEXT, last TEXT, volume_24h TEXT, quote_volume_24h TEXT, PRIMARY KEY(symbol, event_time)) WITHOUT ROWID;"
+	"CREATE INDEX ticks_time ON ticks(event_time);"
+	"CREATE TABLE candles(symbol TEXT NOT NULL, interval TEXT NOT NULL, open_time INTEGER NOT NULL, open TEXT,"
+	" high TEXT, low TEXT, close TEXT, volume TEXT, quote_volume TEXT, updates INTEGER, final INTEGER,"
+	" volume_approx INTEGER, spread TEXT, mid REAL, ret REAL, rel_volatility REAL, ma7 REAL, ma25 REAL,"
+	" stddev_logret REAL, vwap REAL, change_24h_pct REAL, PRIMARY KEY(symbol, interval, open_time)) WITHOUT ROWID;"
+	"CREATE INDEX candles_interval_time ON candles(interval, open_time);"
+	"CREATE TABLE alerts(id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, kind TEXT NOT NULL,"
+	" event_time INTEGER NOT NULL, value REAL, threshold REAL, detail TEXT);"
+	"CREATE INDEX alerts_time ON alerts(event_time);"
+	"CREATE TABLE ticker_snapshots(run_ts INTEGER NOT NULL, symbol TEXT NOT NULL, open TEXT, high TEXT, low TEXT,"
+	" last TEXT, volume TEXT, quote_volume TEXT, price_change_pct TEXT, trades INTEGER, close_time INTEGER,"
+	" PRIMARY KEY(run_ts, symbol));"
+	"CREATE TABLE stream_offsets(consumer_group TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,"
+	" next_offset INTEGER NOT NULL, PRIMARY KEY(consumer_group, topic, partition));"
+	"CREATE TABLE stream_state(consumer_group TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,"
+	" symbol TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY(consumer_group, topic, partition, symbol)) WITHOUT ROWID;",
+};
+
+typedef struct {
+	tf_store base;
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_N];
+	bool in_tx;
+} sq_store;
+
+static tf_err fail(sq_store *q, int rc, const char *what)
+{
+	snprintf(q->base.error, sizeof q->base.error, "sqlite: %s: %s", what, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+	int prim = rc & 0xff;
+	return prim == SQLITE_BUSY || prim == SQLITE_LOCKED || prim == SQLITE_FULL || prim == SQLITE_IOERR ? TF_ERR_AGAIN
+													     : TF_ERR_IO;
+}
+
+static tf_err exec(sq_store *q, const char *sql)
+{
+	int rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? TF_OK : fail(q, rc, "exec");
+}
+
+static tf_err step_done(sq_store *q, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? TF_OK : fail(q, rc, what);
+}
+
+static void bind_dec(sqlite3_stmt *st, int i, tf_dec v)
+{
+	char s[TF_DEC_STR_MAX];
+	size_t n = tf_dec_format(v, s);
+	sqlite3_bind_text(st, i, s, (int)n, SQLITE_TRANSIENT);
+}
+
+static void bind_maybe(sqlite3_stmt *st, int i, tf_maybe m)
+{
+	if (m.valid)
+		sqlite3_bind_double(st, i, m.v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void sq_close(tf_store *s)
+{
+	sq_store *q = (sq_store *)s;
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(q->st[i]);
+	sqlite3_close(q->db);
+	free(q);
+}
+
+static tf_err sq_begin(tf_store *s)
+{
+	sq_store *q = (sq_store *)s;
+	tf_err err = exec(q, "BEGIN IMMEDIATE");
+	q->in_tx = err == TF_OK;
+	return err;
+}
+
+static tf_err sq_commit(tf_store *s)
+{
+	sq_store *q = (sq_store *)s;
+	tf_err err = exec(q, "COMMIT");
+	if (err == TF_OK)
+		q->in_tx = false;
+	return err;
+}
+
+static void sq_rollback(tf_store *s)
+{
+	sq_store *q = (sq_store *)s;
+	if (q->in_tx && !sqlite3_get_autocommit(q->db))
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	q->in_tx = false;
+}
+
+static tf_err sq_put_tick(tf_store *s, const tf_tick *t)
+{
+	sq_store *q = (sq_store *)s;
+	sqlite3_stmt *st = q->st[ST_TICK];
+	sqlite3_bind_text(st, 1, t->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t->event_time);
+	bool is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
+	if (is24) {
+		bind_dec(st, 3, t->s24.open);
+		bind_dec(st, 4, t->s24.high);
+		bind_dec(st, 5, t->s24.low);
+		bind_dec(st, 7, t->s24.volume);
+		bind_dec(st, 8, t->s24.quote_volume);
+	}
+	bind_dec(st, 6, tf_tick_price(t));
+	return step_done(q, st, "insert tick");
+}
+
+static tf_err sq_put_candle(tf_store *s, const tf_candle_row *r)
+{
+	sq_store *q = (sq_store *)s;
+	sqlite3_stmt *st = q->st[ST_CANDLE];
+	sqlite3_bind_text(st, 1, r->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->interval, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->open_time);
+	bind_dec(st, 4, r->open);
+	bind_dec(st, 5, r->high);
+	bind_dec(st, 6, r->low);
+	bind_dec(st, 7, r->close);
+	bind_dec(st, 8, r->volume);
+	bind_dec(st, 9, r->quote_volume);
+	sqlite3_bind_int64(st, 10, r->updates);
+	sqlite3_bind_int(st, 11, r->final);
+	sqlite3_bind_int(st, 12, r->volume_approx);
+	bind_dec(st, 13, r->spread);
+	bind_maybe(st, 14, r->mid);
+	bind_maybe(st, 15, r->ret);
+	bind_maybe(st, 16, r->rel_vol);
+	bind_maybe(st, 17, r->ma7);
+	bind_maybe(st, 18, r->ma25);
+	bind_maybe(st, 19, r->sd_logret);
+	bind_maybe(st, 20, r->vwap);
+	bind_maybe(st, 21, r->change_24h_pct);
+	return step_done(q, st, "upsert candle");
+}
+
+static tf_err sq_put_alert(tf_store *s, const tf_alert_row *a)
+{
+	sq_store *q = (sq_store *)s;
+	sqlite3_stmt *st = q->st[ST_ALERT];
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, a->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tf_alert_kind_name(a->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, a->event_time);
+	sqlite3_bind_double(st, 5, a->value);
+	sqlite3_bind_double(st, 6, a->threshold);
+	sqlite3_bind_text(st, 7, a->detail, -1, SQLITE_STATIC);
+	return step_done(q, st, "upsert alert");
+}
+
+static void bind_gtp(sqlite3_stmt *st, const char *group, const char *topic, int32_t partition)
+{
+	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, partition);
+}
+
+static tf_err sq_put_state(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
+			   const void *blob, size_t len)
+{
+	sq_store *q = (sq_store *)s;
+	sqlite3_stmt *st = q->st[ST_STATE];
+	bind_gtp(st, group, topic, partition);
+	sqlite3_bind_text(st, 4, symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, blob, (int)len, SQLITE_STATIC);
+	return step_done(q, st, "upsert state");
+}
+
+static tf_err sq_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next)
+{
+	sq_store *q = (sq_store *)s;
+	sqlite3_stmt *st = q->st[ST_OFFSET];
+	bind_gtp(st, group, topic, partition);
+	sqlite3_bind_int64(st, 4, next);
+	return step_done(q, st, "upsert offset");
+}
+
+static tf_err sq_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next,
+			    bool *found)
+{
+	sq_store *q = (sq_store *)s;
+	sqlite3_stmt *st = q->st[ST_GET_OFFSET];
+	bind_gtp(st, group, topic, partition);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		*next = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TF_OK : fail(q, rc, "read offset");
+}
+
+static tf_err sq_load_state(tf_store *s, const char *group, const char *topic, int32_t partition, tf_store_state_fn fn,
+			    void *ud)
+{
+	sq_store *q = (sq_store *)s;
+	sqlite3_stmt *st = q->st[ST_LOAD_STATE];
+	bind_gtp(st, group, topic, partition);
+	tf_err err = TF_OK;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sym = (const char *)sqlite3_column_text(st, 0);
+		const void *blob = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		if ((err = fn(ud, sym ? sym : "", blob, len)))
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = fail(q, rc, "read state");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return err;
+}
+
+static tf_err sq_reset_partition(tf_store *s, const char *group, const char *topic, int32_t partition)
+{
+	sq_store *q = (sq_store *)s;
+	char *sql = sqlite3_mprintf("BEGIN IMMEDIATE;"
+				    "DELETE FROM stream_offsets WHERE consumer_group=%Q AND topic=%Q AND partition=%d;"
+				    "DELETE FROM stream_state WHERE consumer_group=%Q AND topic=%Q AND partition=%d;COMMIT",
+				    group, topic, partition, group, topic, partition);
+	if (!sql)
+		return TF_ERR_NOMEM;
+	tf_err err = exec(q, sql);
+	sqlite3_free(sql);
+	if (err)
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+static tf_err sq_delete_ticks_before(tf_store *s, int64_t before_ms)
+{
+	sq_store *q = (sq_store *)s;
+	char *sql = sqlite3_mprintf("DELETE FROM ticks WHERE event_time < %lld", (long long)before_ms);
+	if (!sql)
+		return TF_ERR_NOMEM;
+	tf_err err = exec(q, sql);
+	sqlite3_free(sql);
+	return err;
+}
+
+static const tf_store_ops sq_ops = {
+	"sqlite", sq_close, sq_begin, sq_put_tick, sq_put_candle, sq_put_alert, sq_put_state, sq_put_offset,
+	sq_commit, sq_rollback, sq_get_offset, sq_load_state, sq_reset_partition, sq_delete_ticks_before,
+};
+
+/* Brings the schema to TF_STORE_SCHEMA_VERSION, one migration per transaction. */
+static tf_err migrate(sq_store *q)
+{
+	tf_err err = exec(q, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+	if (err)
+		return err;
+	for (;;) {
+		if ((err = exec(q, "BEGIN IMMEDIATE")))
+			return err;
+		sqlite3_stmt *st = NULL;
+		int version = 0, rc = sqlite3_prepare_v2(q->db, "SELECT max(version) FROM schema_version", -1, &st, NULL);
+		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (version > TF_STORE_SCHEMA_VERSION) {
+			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+			snprintf(q->base.error, sizeof q->base.error,
+				 "sqlite: schema version %d is newer than this tickflow (%d); upgrade tickflow", version,
+				 TF_STORE_SCHEMA_VERSION);
+			return TF_ERR_IO;
+		}
+		if (version == TF_STORE_SCHEMA_VERSION)
+			return exec(q, "COMMIT");
+		char *sql = sqlite3_mprintf("%s;INSERT INTO schema_version VALUES(%d)", migration[version], version + 1);
+		err = sql ? exec(q, sql) : TF_ERR_NOMEM;
+		sqlite3_free(sql);
+		if (!err)
+			err = exec(q, "COMMIT");
+		if (err) {
+			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+			return err;
+		}
+	}
+}
+
+tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t why_cap)
+{
+	sq_store *q = calloc(1, sizeof *q);
+	if (!q)
+		return TF_ERR_NOMEM;
+	q->base.ops = &sq_ops;
+	tf_err err;
+	int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err = fail(q, rc, path);
+		goto out;
+	}
+	sqlite3_busy_timeout(q->db, 10000);
+	if ((err = exec(q, "PRAGMA journal_mode=WAL")) || (err = exec(q, "PRAGMA synchronous=NORMAL")) ||
+	    (err = migrate(q)))
+		goto out;
+	for (int i = 0; i < ST_N; i++)
+		if ((rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL)) != SQLITE_OK) {
+			err = fail(q, rc, "prepare");
+			goto out;
+		}
+	*out = &q->base;
+	return TF_OK;
+out:
+	snprintf(why, why_cap, "%s", q->base.error);
+	sq_close(&q->base);
+	return err;
+}

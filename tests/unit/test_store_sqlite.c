@@ -1,0 +1,169 @@
+/* test_store_sqlite.c — the SQLite store: schema and version, upserts, atomic batches (rollback
+ * leaves nothing), offsets and state round trips, exact decimals and NULL indicators. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "test.h"
+
+static char *query1(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *out = NULL;
+	if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			out = strdup(sqlite3_column_type(st, 0) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return out;
+}
+
+#define CHECK_Q(path, sql, want)                                  \
+	do {                                                      \
+		char *got_ = query1(path, sql);                   \
+		TF_CHECK_EQ_STR(got_ ? got_ : "(no row)", want);  \
+		free(got_);                                       \
+	} while (0)
+
+static tf_candle_row candle(int64_t ot, int64_t close_units, bool final)
+{
+	tf_candle_row r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.symbol, sizeof r.symbol, "BTCUSDT");
+	snprintf(r.interval, sizeof r.interval, "1m");
+	r.interval_ms = 60000;
+	r.open_time = ot;
+	r.open = r.low = 2456700;
+	r.high = r.close = close_units;
+	r.updates = 3;
+	r.final = final;
+	r.ret.valid = true;
+	r.ret.v = 0.125;
+	return r;
+}
+
+TF_TEST(store_sqlite_batches_upserts_offsets_state)
+{
+	char path[] = "/tmp/tf-store-XXXXXX";
+	int fd = mkstemp(path);
+	TF_CHECK(fd >= 0);
+	close(fd);
+	unlink(path);
+	char url[64], why[256];
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	tf_store *s = NULL;
+	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
+	TF_CHECK_EQ_STR(tf_store_kind(s), "sqlite");
+	CHECK_Q(path, "SELECT max(version) FROM schema_version", "1");
+	CHECK_Q(path, "PRAGMA journal_mode", "wal");
+	/* a batch: tick, candle, alert, state, offset */
+	tf_tick t;
+	memset(&t, 0, sizeof t);
+	t.kind = TF_TICK_MINI_TICKER;
+	snprintf(t.symbol, sizeof t.symbol, "BTCUSDT");
+	t.event_time = 1700000000123;
+	t.s24.last = 2456700;
+	t.s24.volume = (tf_dec)79000000000000LL * 100000000; /* 7.9e13: needs 128 bits in 1e-8 units */
+	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_tick(s, &t), TF_OK);
+	tf_candle_row r = candle(1700000000000, 2500000, false);
+	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
+	tf_alert_row a = {42, "BTCUSDT", TF_ALERT_STALE, 1700000060000, 60, 60, "no update"};
+	TF_CHECK_EQ_INT(tf_store_put_alert(s, &a), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "ticks", 3, "", "\x01\x00\x02", 3), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "ticks", 3, "BTCUSDT", "abc", 3), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1234), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
+	CHECK_Q(path, "SELECT last || ' ' || volume_24h FROM ticks", "0.02456700 79000000000000.00000000");
+	CHECK_Q(path, "SELECT close || ' ' || updates || ' ' || final || ' ' || ret FROM candles", "0.02500000 3 0 0.125");
+	CHECK_Q(path, "SELECT coalesce(ma7, 'NULL') FROM candles", "NULL");
+	CHECK_Q(path, "SELECT kind || ' ' || event_time FROM alerts WHERE id = 42", "stale 1700000060000");
+	/* upsert: the same key again with new values, the row count stays */
+	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
+	r = candle(1700000000000, 2600000, true);
+	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1300), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
+	CHECK_Q(path, "SELECT count(*) || ' ' || close || ' ' || final FROM candles", "1 0.02600000 1");
+	/* rollback: nothing of the batch stays, not even the offset */
+	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
+	r = candle(1700000060000, 2700000, false);
+	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 9999), TF_OK);
+	tf_store_rollback(s);
+	CHECK_Q(path, "SELECT count(*) FROM candles", "1");
+	int64_t next = 0;
+	bool found = false;
+	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &found), TF_OK);
+	TF_CHECK(found && next == 1300);
+	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 4, &next, &found), TF_OK);
+	TF_CHECK(!found);
+	tf_store_close(s);
+	/* reopen: migrations are not run twice; state comes back in order */
+	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
+	CHECK_Q(path, "SELECT count(*) FROM schema_version", "1");
+	TF_CHECK_EQ_INT(tf_store_reset_partition(s, "g", "ticks", 4), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &found), TF_OK);
+	TF_CHECK(found && next == 1300);
+	TF_CHECK_EQ_INT(tf_store_reset_partition(s, "g", "ticks", 3), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &found), TF_OK);
+	TF_CHECK(!found);
+	CHECK_Q(path, "SELECT count(*) FROM stream_state", "0");
+	TF_CHECK_EQ_INT(tf_store_delete_ticks_before(s, 1700000000124), TF_OK);
+	CHECK_Q(path, "SELECT count(*) FROM ticks", "0");
+	tf_store_close(s);
+	/* a newer schema than this binary knows is refused */
+	sqlite3 *db;
+	TF_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	TF_CHECK(sqlite3_exec(db, "INSERT INTO schema_version VALUES(99)", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	TF_CHECK(tf_store_open(url, &s, why, sizeof why) != TF_OK);
+	TF_CHECK(strstr(why, "newer") != NULL);
+	TF_CHECK_EQ_INT(tf_store_open("mysql://x", &s, why, sizeof why), TF_ERR_USAGE);
+	TF_CHECK_EQ_INT(tf_store_open("sqlite:", &s, why, sizeof why), TF_ERR_USAGE);
+	char wal[80];
+	unlink(path);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof wal, "%s-shm", path);
+	unlink(wal);
+}
+
+static tf_err collect(void *ud, const char *symbol, const void *blob, size_t len)
+{
+	char *out = ud;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "[%s:%zu]", symbol, len);
+	return TF_OK;
+}
+
+TF_TEST(store_sqlite_state_round_trip)
+{
+	char path[] = "/tmp/tf-store-XXXXXX";
+	int fd = mkstemp(path);
+	TF_CHECK(fd >= 0);
+	close(fd);
+	char url[64], why[256], got[256] = "";
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	tf_store *s = NULL;
+	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "t", 0, "ETHUSDT", "12345", 5), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "t", 0, "", "1", 1), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "t", 1, "BTCUSDT", "1", 1), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "t", 0, "ETHUSDT", "123", 3), TF_OK); /* upsert */
+	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_load_state(s, "g", "t", 0, collect, got), TF_OK);
+	TF_CHECK_EQ_STR(got, "[:1][ETHUSDT:3]");
+	tf_store_close(s);
+	unlink(path);
+	snprintf(why, sizeof why, "%s-wal", path);
+	unlink(why);
+	snprintf(why, sizeof why, "%s-shm", path);
+	unlink(why);
+}
