@@ -10,5 +10,7 @@ int tf_cmd_exchange(int argc, char **argv);  /* src/exchange/exchange_cmd.c */
 int tf_cmd_ingest(int argc, char **argv);    /* src/feed/ingest_cmd.c */
 int tf_cmd_broker(int argc, char **argv);    /* src/broker/broker_cmd.c */
 int tf_cmd_stream(int argc, char **argv);    /* src/engine/stream_cmd.c */
+int tf_cmd_collect(int argc, char **argv);   /* src/batch/collect_cmd.c */
+int tf_cmd_report(int argc, char **argv);    /* src/batch/report_cmd.c */
 
 #endif

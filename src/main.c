@@ -23,6 +23,8 @@ static const command commands[] = {
 	{"ingest", "read a market feed (Binance, simulator, replay, Yahoo) and emit one record per update", tf_cmd_ingest},
 	{"broker", "durable single-node Kafka-protocol broker (kcat, librdkafka, kafkajs)", tf_cmd_broker},
 	{"stream", "the stream engine: event-time candles, indicators and alerts into SQLite or PostgreSQL", tf_cmd_stream},
+	{"collect", "snapshot GET /api/v3/ticker/24hr of every symbol into ticker_snapshots, once or --every", tf_cmd_collect},
+	{"report", "market report over the latest snapshot (or --since of candles): HTML file, JSON, e-mail", tf_cmd_report},
 	{"help", "show this list, or `tickflow help <command>` for a command's options", cmd_help},
 	{"version", "print the version", cmd_version},
 };
