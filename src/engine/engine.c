@@ -640,7 +640,13 @@ tf_err tf_engine_drain(tf_engine *e, const tf_engine_sink *sink)
 				goto out;
 		}
 	}
-	/* everything went out: clear */
+out:
+	tf_buf_free(&blob);
+	return err;
+}
+
+void tf_engine_drained(tf_engine *e)
+{
 	for (size_t d = 0; d < e->ndirty; d++) {
 		tf_eng_sym *s = e->syms[e->dirty[d]];
 		s->out_dirty = s->state_dirty = 0;
@@ -649,9 +655,6 @@ tf_err tf_engine_drain(tf_engine *e, const tf_engine_sink *sink)
 				s->s[k].open[i].dirty = 0;
 	}
 	e->ndirty = e->nrows = e->nalerts = 0;
-out:
-	tf_buf_free(&blob);
-	return err;
 }
 
 void tf_engine_stats_get(const tf_engine *e, tf_engine_stats *st)

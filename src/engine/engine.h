@@ -123,11 +123,15 @@ void tf_engine_free(tf_engine *e);
  * kinds without a price stream (REST, bars) are accepted like miniTickers with their price. */
 tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *why, size_t why_cap);
 
-/* Hands every candle changed and every alert raised since the last drain to sink (in a stable
- * order), and the checkpoint state of every symbol whose state changed; afterwards nothing is
- * pending. A sink error stops the drain and is returned; the pending output is then kept, so the
- * caller can roll back its transaction and drain again. */
+/* Hands every candle changed and every alert raised since the last tf_engine_drained to sink (in
+ * a stable order), and the checkpoint state of every symbol whose state changed. Nothing is cleared:
+ * the caller calls tf_engine_drained once what it handed on is durable (its store transaction
+ * committed). After a sink error or a failed commit, simply drain again: the same output comes
+ * out (as long as no tick was added in between). A sink error stops the drain and is returned. */
 tf_err tf_engine_drain(tf_engine *e, const tf_engine_sink *sink);
+
+/* Forgets the pending output after a successful drain was committed. */
+void tf_engine_drained(tf_engine *e);
 
 /* The partition-level checkpoint (watermark, counters) as a blob appended to out. */
 tf_err tf_engine_save_partition(const tf_engine *e, tf_buf *out);

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ typedef struct {
 } stream;
 
 static volatile sig_atomic_t stop_requested;
+static const char *brokers_opt;
+static atomic_int brokers_down_logged; /* the "cannot reach broker" line was logged for this outage */
 static void on_signal(int sig) { stop_requested = 1; }
 
 /* "2024-03-10T12:00:00Z" / "2024-03-10T12:00:00.250Z" / "2024-03-10" (UTC) into ms. */
@@ -193,6 +196,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 		}
 		rd_kafka_assign(rk, parts);
 		st->assigned = true;
+		atomic_store(&brokers_down_logged, 0);
+		atomic_store(&st->stats.last_record_mono_ms, tf_mono_ms()); /* --exit-idle counts from here */
 		tf_info("assigned %d partition%s of %s", parts->cnt, parts->cnt == 1 ? "" : "s", st->wcfg.topic);
 	} else {
 		for (int i = 0; i < st->nworkers; i++)
@@ -216,10 +221,23 @@ static bool conf_set(rd_kafka_conf_t *c, const char *k, const char *v)
 	return true;
 }
 
+/* librdkafka's own log: only critical lines; errors come through on_kafka_error. */
 static void on_kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-	if (level <= 3)
+	if (level <= 2)
 		tf_warn("kafka: %s: %s", fac, buf);
+}
+
+/* One clear line per outage instead of librdkafka's per-connection noise (it keeps retrying). */
+static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+		if (!atomic_exchange(&brokers_down_logged, 1))
+			tf_error("cannot reach broker %s (%s); start one with 'tickflow broker' or pass --brokers; retrying",
+				 brokers_opt, reason);
+	} else if (err != RD_KAFKA_RESP_ERR__TRANSPORT) {
+		tf_warn("kafka: %s", reason);
+	}
 }
 
 static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const char *group, int64_t session_ms,
@@ -236,11 +254,12 @@ static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const 
 		snprintf(num, sizeof num, "%lld", (long long)(session_ms / 4 > 100 ? session_ms / 4 : 100));
 		ok = ok && conf_set(c, "heartbeat.interval.ms", num);
 		rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
-		rd_kafka_conf_set_opaque(c, st);
 	} else {
 		ok = ok && conf_set(c, "linger.ms", "5");
 	}
 	rd_kafka_conf_set_log_cb(c, on_kafka_log);
+	rd_kafka_conf_set_error_cb(c, on_kafka_error);
+	rd_kafka_conf_set_opaque(c, st);
 	if (!ok) {
 		rd_kafka_conf_destroy(c);
 		return NULL;
@@ -256,7 +275,7 @@ static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const 
 
 int tf_cmd_stream(int argc, char **argv)
 {
-	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from;
+	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from, *bus_candles, *bus_alerts;
 	int64_t lateness, threads, commit_ms, batch, stale, session, exit_idle, max_symbols, ret_min, retention;
 	double change_pct, ret_k;
 	tf_opt opts[] = {
@@ -264,13 +283,15 @@ int tf_cmd_stream(int argc, char **argv)
 		{"group", TF_OPT_STR, "tickflow", "consumer group: members share the partitions", &group, 0, 0, NULL},
 		{"topic", TF_OPT_STR, "ticks", "topic of ticks (key = symbol, value = event JSON)", &topic, 0, 0, NULL},
 		{"dlq-topic", TF_OPT_STR, "ticks.dlq", "topic for late and undecodable records (header 'reason')", &dlq, 0, 0, NULL},
+		{"candles-topic", TF_OPT_STR, "candles.1m", "live bus: changed candles of the smallest interval (\"\" = off)", &bus_candles, 0, 0, NULL},
+		{"alerts-topic", TF_OPT_STR, "alerts", "live bus: new alerts (\"\" = off)", &bus_alerts, 0, 0, NULL},
 		{"store", TF_OPT_STR, "sqlite:tickflow.db", "sqlite:PATH or postgresql://user@host:port/db", &store_url, 0, 0, NULL},
 		{"intervals", TF_OPT_STR, "1m,5m,1h", "candle intervals, each a multiple of the first", &intervals, 0, 0, NULL},
 		{"lateness", TF_OPT_DURATION, "2s", "allowed lateness: watermark = max event time - lateness", &lateness, 0, 0, NULL},
 		{"threads", TF_OPT_INT, "0", "worker threads (0 = number of cores)", &threads, 0, MAX_WORKERS, NULL},
 		{"from", TF_OPT_STR, NULL, "earliest|latest|ISO time: rebuild tables from there instead of the stored offsets", &from, 0, 0, NULL},
-		{"commit-interval", TF_OPT_DURATION, "200ms", "commit results and offsets at least this often", &commit_ms, 0, 0, NULL},
-		{"batch", TF_OPT_INT, "20000", "at most this many records per store transaction", &batch, 1, 10000000, NULL},
+		{"commit-interval", TF_OPT_DURATION, "1s", "commit results and offsets at least this often", &commit_ms, 0, 0, NULL},
+		{"batch", TF_OPT_INT, "100000", "at most this many records per store transaction", &batch, 1, 10000000, NULL},
 		{"change-pct", TF_OPT_DOUBLE, "5", "alert when |24 h change| exceeds this many percent", &change_pct, 0, 0, NULL},
 		{"return-k", TF_OPT_DOUBLE, "4", "alert when a candle return is beyond k standard deviations", &ret_k, 0, 0, NULL},
 		{"return-samples", TF_OPT_INT, "10", "returns needed before the k-sigma alert can fire", &ret_min, 2, 32, NULL},
@@ -299,6 +320,8 @@ int tf_cmd_stream(int argc, char **argv)
 	wc->group = group;
 	wc->topic = topic;
 	wc->dlq_topic = dlq;
+	wc->candles_topic = bus_candles ? bus_candles : "";
+	wc->alerts_topic = bus_alerts ? bus_alerts : "";
 	wc->commit_interval_ms = commit_ms;
 	wc->batch_max = batch;
 	wc->retention_ms = retention;
@@ -319,6 +342,7 @@ int tf_cmd_stream(int argc, char **argv)
 		return TF_EXIT_USAGE;
 	}
 	st.from = from;
+	brokers_opt = brokers;
 	if (from && strcmp(from, "earliest") && strcmp(from, "latest") && parse_iso(from, &st.from_ms)) {
 		fprintf(stderr, "tickflow stream: --from '%s' is not earliest, latest or an ISO time (2024-03-10T12:00:00Z)\n", from);
 		return TF_EXIT_USAGE;
@@ -329,13 +353,18 @@ int tf_cmd_stream(int argc, char **argv)
 		threads = MAX_WORKERS;
 	int rc = TF_EXIT_FAILURE;
 	rd_kafka_t *rk = NULL, *producer = NULL;
-	tf_err err = tf_store_open(store_url, &st.store, why, sizeof why);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	tf_err err;
+	for (int k = 0; (err = tf_store_open(store_url, &st.store, why, sizeof why)) == TF_ERR_AGAIN && !stop_requested; k++) {
+		if (!k)
+			tf_warn("store unavailable (%s); retrying", why);
+		usleep(k < 6 ? (100000u << k) : 5000000u);
+	}
 	if (err) {
 		fprintf(stderr, "tickflow stream: cannot open the store: %s\n", why);
 		return err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	if (!(producer = make_client(RD_KAFKA_PRODUCER, brokers, group, session, &st)) ||
 	    !(rk = make_client(RD_KAFKA_CONSUMER, brokers, group, session, &st)))
 		goto out;
@@ -368,6 +397,8 @@ int tf_cmd_stream(int argc, char **argv)
 		}
 		rd_kafka_poll(producer, 0);
 		int64_t now = tf_mono_ms();
+		if (atomic_load(&st.stats.store_down) || atomic_load(&st.stats.committing))
+			atomic_store(&st.stats.last_record_mono_ms, now); /* waiting for the store is not idleness */
 		if (exit_idle > 0 && st.assigned && now - atomic_load(&st.stats.last_record_mono_ms) > exit_idle) {
 			tf_info("no records for %lld ms; exiting (--exit-idle)", (long long)exit_idle);
 			break;

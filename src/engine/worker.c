@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -29,6 +30,13 @@ typedef struct {
 } slot;
 
 typedef enum { REQ_NONE, REQ_ADOPT, REQ_RELEASE, REQ_STOP } req_kind;
+
+typedef struct {
+	const char *topic;
+	char key[TF_SYMBOL_MAX];
+	char *json; /* malloc'd; librdkafka frees it once produced (RD_KAFKA_MSG_F_FREE) */
+	size_t len;
+} bus_msg;
 
 struct tf_worker {
 	tf_worker_cfg cfg;
@@ -46,6 +54,8 @@ struct tf_worker {
 	tf_tick *ticks;        /* accepted ticks of the open batch */
 	size_t nticks, cap_ticks;
 	int64_t pending_records, last_commit_ms, retention_max_t, last_retention_ms;
+	bus_msg *bus;          /* live-bus messages of the batch being committed */
+	size_t nbus, cap_bus;
 };
 
 /* ---- dead-letter topic ---- */
@@ -186,8 +196,124 @@ typedef struct {
 	int32_t partition;
 } sink_ctx;
 
-static tf_err sink_candle(void *ud, const tf_candle_row *r) { return tf_store_put_candle(((sink_ctx *)ud)->w->store, r); }
-static tf_err sink_alert(void *ud, const tf_alert_row *a) { return tf_store_put_alert(((sink_ctx *)ud)->w->store, a); }
+static void json_maybe(tf_buf *b, const char *name, tf_maybe m)
+{
+	if (m.valid)
+		tf_buf_appendf(b, ",\"%s\":%.17g", name, m.v);
+	else
+		tf_buf_appendf(b, ",\"%s\":null", name);
+}
+
+static void json_dec(tf_buf *b, const char *name, tf_dec v)
+{
+	char s[TF_DEC_STR_MAX];
+	tf_dec_format(v, s);
+	tf_buf_appendf(b, ",\"%s\":\"%s\"", name, s);
+}
+
+static tf_err bus_add(tf_worker *w, const char *topic, const char *key, tf_buf *json)
+{
+	if (w->nbus == w->cap_bus) {
+		size_t cap = w->cap_bus ? w->cap_bus * 2 : 256;
+		bus_msg *m = realloc(w->bus, cap * sizeof *m);
+		if (!m)
+			return TF_ERR_NOMEM;
+		w->bus = m;
+		w->cap_bus = cap;
+	}
+	bus_msg *m = &w->bus[w->nbus++];
+	m->topic = topic;
+	snprintf(m->key, sizeof m->key, "%s", key);
+	m->len = json->len;
+	m->json = json->data; /* ownership moves to the message */
+	json->data = NULL;
+	return TF_OK;
+}
+
+static void bus_clear(tf_worker *w)
+{
+	for (size_t i = 0; i < w->nbus; i++)
+		free(w->bus[i].json);
+	w->nbus = 0;
+}
+
+static tf_err sink_candle(void *ud, const tf_candle_row *r)
+{
+	tf_worker *w = ((sink_ctx *)ud)->w;
+	tf_err err = tf_store_put_candle(w->store, r);
+	if (err || !w->cfg.candles_topic[0] || r->interval_ms != w->cfg.engine.intervals_ms[0])
+		return err;
+	tf_buf b;
+	tf_buf_init(&b, 4096);
+	tf_buf_appendf(&b, "{\"symbol\":\"%s\",\"interval\":\"%s\",\"open_time\":%lld", r->symbol, r->interval,
+		       (long long)r->open_time);
+	json_dec(&b, "open", r->open);
+	json_dec(&b, "high", r->high);
+	json_dec(&b, "low", r->low);
+	json_dec(&b, "close", r->close);
+	json_dec(&b, "volume", r->volume);
+	json_dec(&b, "quote_volume", r->quote_volume);
+	tf_buf_appendf(&b, ",\"updates\":%lld,\"final\":%s,\"volume_approx\":%s", (long long)r->updates,
+		       r->final ? "true" : "false", r->volume_approx ? "true" : "false");
+	json_maybe(&b, "mid", r->mid);
+	json_maybe(&b, "ret", r->ret);
+	json_maybe(&b, "rel_volatility", r->rel_vol);
+	json_maybe(&b, "ma7", r->ma7);
+	json_maybe(&b, "ma25", r->ma25);
+	json_maybe(&b, "stddev_logret", r->sd_logret);
+	json_maybe(&b, "vwap", r->vwap);
+	json_maybe(&b, "change_24h_pct", r->change_24h_pct);
+	err = tf_buf_append(&b, "}", 1);
+	if (!err)
+		err = bus_add(w, w->cfg.candles_topic, r->symbol, &b);
+	tf_buf_free(&b);
+	return err;
+}
+
+static tf_err sink_alert(void *ud, const tf_alert_row *a)
+{
+	tf_worker *w = ((sink_ctx *)ud)->w;
+	tf_err err = tf_store_put_alert(w->store, a);
+	if (err || !w->cfg.alerts_topic[0])
+		return err;
+	tf_buf b;
+	tf_buf_init(&b, 4096);
+	/* details are written by the engine: no quotes or backslashes to escape */
+	err = tf_buf_appendf(&b,
+			     "{\"id\":%lld,\"symbol\":\"%s\",\"kind\":\"%s\",\"event_time\":%lld,\"value\":%.17g,"
+			     "\"threshold\":%.17g,\"detail\":\"%s\"}",
+			     (long long)a->id, a->symbol, tf_alert_kind_name(a->kind), (long long)a->event_time, a->value,
+			     a->threshold, a->detail);
+	if (!err)
+		err = bus_add(w, w->cfg.alerts_topic, a->symbol, &b);
+	tf_buf_free(&b);
+	return err;
+}
+
+/* Publishes the committed batch's bus messages (best effort: a full queue drops with a warning). */
+static void bus_publish(tf_worker *w)
+{
+	size_t dropped = 0;
+	for (size_t i = 0; i < w->nbus; i++) {
+		bus_msg *m = &w->bus[i];
+		rd_kafka_resp_err_t err = rd_kafka_producev(w->producer, RD_KAFKA_V_TOPIC(m->topic),
+							    RD_KAFKA_V_KEY(m->key, strlen(m->key)), RD_KAFKA_V_VALUE(m->json, m->len),
+							    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_END);
+		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			rd_kafka_poll(w->producer, 50);
+			err = rd_kafka_producev(w->producer, RD_KAFKA_V_TOPIC(m->topic), RD_KAFKA_V_KEY(m->key, strlen(m->key)),
+						RD_KAFKA_V_VALUE(m->json, m->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+						RD_KAFKA_V_END);
+		}
+		if (err) {
+			free(m->json);
+			dropped++;
+		}
+	}
+	if (dropped)
+		tf_warn("live bus: %zu messages dropped (producer queue full)", dropped);
+	w->nbus = 0;
+}
 static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t len)
 {
 	sink_ctx *c = ud;
@@ -196,6 +322,7 @@ static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t 
 
 static tf_err commit_once(tf_worker *w)
 {
+	bus_clear(w); /* a retry drains again and rebuilds them */
 	tf_err err = tf_store_begin(w->store);
 	for (size_t i = 0; !err && i < w->nticks; i++)
 		err = tf_store_put_tick(w->store, &w->ticks[i]);
@@ -232,17 +359,23 @@ static bool commit(tf_worker *w, bool stopping)
 	int64_t backoff = 100;
 	int failures = 0;
 	tf_err err;
+	atomic_fetch_add(&w->stats->committing, 1);
 	while ((err = commit_once(w))) {
 		if (!failures++) {
 			tf_warn("store unavailable (%s); pausing consumption and retrying", tf_store_error(w->store));
 			atomic_store(&w->stats->store_down, 1);
 		}
-		if (stopping && failures > 3)
+		if (stopping && failures > 3) {
+			bus_clear(w);
+			atomic_fetch_sub(&w->stats->committing, 1);
 			return false;
+		}
 		struct timespec ts = {backoff / 1000, (backoff % 1000) * 1000000};
 		nanosleep(&ts, NULL);
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 	}
+	atomic_fetch_sub(&w->stats->committing, 1);
+	bus_publish(w);
 	if (failures) {
 		tf_info("store is back after %d failed attempt%s; consuming again", failures, failures == 1 ? "" : "s");
 		atomic_store(&w->stats->store_down, 0);
@@ -251,8 +384,10 @@ static bool commit(tf_worker *w, bool stopping)
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)w->nslots);
 	for (size_t i = 0; i < w->nslots; i++) {
 		slot *s = &w->slots[i];
-		if (s->pending)
+		if (s->pending) {
+			tf_engine_drained(s->e);
 			rd_kafka_topic_partition_list_add(l, w->cfg.topic, s->partition)->offset = s->next;
+		}
 		s->pending = false;
 	}
 	rd_kafka_offsets_store(w->rk, l);
@@ -260,6 +395,7 @@ static bool commit(tf_worker *w, bool stopping)
 	w->nticks = 0;
 	w->pending_records = 0;
 	w->last_commit_ms = tf_mono_ms();
+	atomic_store(&w->stats->last_record_mono_ms, w->last_commit_ms); /* busy committing is not idle */
 	atomic_fetch_add(&w->stats->commits, 1);
 	if (w->cfg.retention_ms > 0 && w->last_commit_ms - w->last_retention_ms > 60000) {
 		w->last_retention_ms = w->last_commit_ms;
@@ -334,6 +470,7 @@ static void request(tf_worker *w, req_kind r)
 {
 	pthread_mutex_lock(&w->mu);
 	w->req = r;
+	rd_kafka_queue_yield(w->q); /* wake the worker from its consume call */
 	while (w->req != REQ_NONE)
 		pthread_cond_wait(&w->cv, &w->mu);
 	pthread_mutex_unlock(&w->mu);
@@ -359,7 +496,9 @@ tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *pro
 	w->rk = rk;
 	w->producer = producer;
 	w->stats = stats;
-	tf_err err = tf_store_open(cfg->store_url, &w->store, why, why_cap);
+	tf_err err;
+	for (int k = 0; (err = tf_store_open(cfg->store_url, &w->store, why, why_cap)) == TF_ERR_AGAIN && k < 60; k++)
+		usleep(k < 6 ? (100000u << k) : 5000000u);
 	if (err) {
 		free(w);
 		return err;
@@ -386,6 +525,8 @@ void tf_worker_stop(tf_worker *w)
 	pthread_join(w->thread, NULL);
 	rd_kafka_queue_destroy(w->q);
 	tf_store_close(w->store);
+	bus_clear(w);
+	free(w->bus);
 	free(w->slots);
 	free(w->ticks);
 	pthread_mutex_destroy(&w->mu);

@@ -9,6 +9,10 @@
  *        |                             |  +---- commit -------+
  *        +------ tf_worker_release ----+   (release commits first, then forgets the engine)
  *
+ * After each commit the changed candles of the smallest interval and the new alerts are published
+ * as JSON to the live-bus topics (key = symbol) for `serve`; a crash between commit and publish
+ * can drop or repeat a bus message (the store is the truth; the bus is for live updates).
+ *
  * Messages of partitions a worker does not own, or below the partition's next offset
  * (re-deliveries after a reassignment), are dropped: the store decides where we are. */
 #ifndef TF_ENGINE_WORKER_H
@@ -24,6 +28,8 @@
 
 typedef struct {
 	const char *store_url, *group, *topic, *dlq_topic;
+	const char *candles_topic;  /* live bus: changed candles of the smallest interval ("" = off) */
+	const char *alerts_topic;   /* live bus: new alerts ("" = off) */
 	tf_engine_cfg engine;
 	int64_t commit_interval_ms; /* commit at least this often while records flow */
 	int64_t batch_max;          /* and at most this many records per transaction */
@@ -32,7 +38,7 @@ typedef struct {
 
 typedef struct {
 	atomic_llong records, late, dlq, commits, last_record_mono_ms;
-	atomic_int store_down;
+	atomic_int store_down, committing;
 } tf_worker_stats;
 
 typedef struct tf_worker tf_worker;

@@ -7,6 +7,7 @@
  * survives the process being killed (-9); on power loss the last batches may be lost, never torn.
  * Several workers (threads or processes) may share one file: writers queue on the lock
  * (busy_timeout), and a lock held too long surfaces as TF_ERR_AGAIN. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,11 @@ static const char *const migration[] = {
 	"ALTER TABLE ticker_snapshots ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE ticker_snapshots ADD COLUMN quote TEXT NOT NULL DEFAULT '';",
 };
+
+/* SQLite has one writer at a time; threads of this process queue here instead of sleeping in
+ * SQLite's busy handler (which polls in steps of up to 100 ms). Other processes still meet
+ * the busy handler. Held from tf_store_begin to commit/rollback. */
+static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct {
 	tf_store base;
@@ -110,8 +116,11 @@ static void sq_close(tf_store *s)
 static tf_err sq_begin(tf_store *s)
 {
 	sq_store *q = (sq_store *)s;
+	pthread_mutex_lock(&writer);
 	tf_err err = exec(q, "BEGIN IMMEDIATE");
 	q->in_tx = err == TF_OK;
+	if (err)
+		pthread_mutex_unlock(&writer);
 	return err;
 }
 
@@ -119,17 +128,22 @@ static tf_err sq_commit(tf_store *s)
 {
 	sq_store *q = (sq_store *)s;
 	tf_err err = exec(q, "COMMIT");
-	if (err == TF_OK)
+	if (err == TF_OK) {
 		q->in_tx = false;
+		pthread_mutex_unlock(&writer);
+	}
 	return err;
 }
 
 static void sq_rollback(tf_store *s)
 {
 	sq_store *q = (sq_store *)s;
-	if (q->in_tx && !sqlite3_get_autocommit(q->db))
+	if (!q->in_tx)
+		return;
+	if (!sqlite3_get_autocommit(q->db))
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 	q->in_tx = false;
+	pthread_mutex_unlock(&writer);
 }
 
 static tf_err sq_put_tick(tf_store *s, const tf_tick *t)
@@ -340,6 +354,7 @@ tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t 
 	}
 	sqlite3_busy_timeout(q->db, 10000);
 	if ((err = exec(q, "PRAGMA journal_mode=WAL")) || (err = exec(q, "PRAGMA synchronous=NORMAL")) ||
+	    (err = exec(q, "PRAGMA cache_size=-65536")) || (err = exec(q, "PRAGMA mmap_size=268435456")) ||
 	    (err = migrate(q)))
 		goto out;
 	for (int i = 0; i < ST_N; i++)

@@ -10,6 +10,15 @@
 #include "market/market.h"
 #include "test.h"
 
+/* Drains and, as a committed store would, forgets the output. */
+static tf_err drain_all(tf_engine *e, const tf_engine_sink *sink)
+{
+	tf_err err = tf_engine_drain(e, sink);
+	if (!err)
+		tf_engine_drained(e);
+	return err;
+}
+
 #define D(x) ((tf_dec)((x) * 100000000.0 + ((x) >= 0 ? 0.5 : -0.5)))
 
 static tf_tick mini(const char *sym, int64_t t, double last, double open24, double vol24)
@@ -154,7 +163,7 @@ TF_TEST(engine_candle_by_event_time_with_out_of_order_and_late)
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 5000, 103, 100, 1010)), TF_TICK_ACCEPTED);
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 500, 99, 100, 995)), TF_TICK_ACCEPTED); /* out of order: new open */
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 30000, 101, 100, 1020)), TF_TICK_ACCEPTED);
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	const tf_candle_row *r = find(&t, "BTCUSDT", 60000, T0);
 	TF_CHECK(r);
 	TF_CHECK(r->open == D(99) && r->high == D(103) && r->low == D(99) && r->close == D(101));
@@ -167,7 +176,7 @@ TF_TEST(engine_candle_by_event_time_with_out_of_order_and_late)
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 59999, 104, 100, 1030)), TF_TICK_ACCEPTED); /* still in time */
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 62000, 105, 100, 1040)), TF_TICK_ACCEPTED); /* wm = T0+60000 */
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 59000, 1, 100, 1)), TF_TICK_LATE);
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	r = find(&t, "BTCUSDT", 60000, T0);
 	TF_CHECK(r && r->final);
 	TF_CHECK(r->close == D(104) && r->high == D(104) && r->updates == 5);
@@ -178,7 +187,7 @@ TF_TEST(engine_candle_by_event_time_with_out_of_order_and_late)
 	TF_CHECK(r->volume == D(10)); /* 1040 - 1030 (previous window's last) */
 	/* the 24 h volume falls (old trades leave the rolling window): clamped at 0 */
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 63000, 105, 100, 900)), TF_TICK_ACCEPTED);
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	r = find(&t, "BTCUSDT", 60000, T0 + 60000);
 	TF_CHECK(r->volume == 0);
 	TF_CHECK(r->change_24h_pct.valid && fabs(r->change_24h_pct.v - 5.0) < 1e-12);
@@ -202,7 +211,7 @@ TF_TEST(engine_dead_symbol_gives_null_not_inf)
 	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
 	for (int i = 0; i < 3; i++)
 		TF_CHECK_EQ_INT(add(e, mini("DEADUSDT", T0 + i * 1000, 0, 0, 0)), TF_TICK_ACCEPTED);
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	const tf_candle_row *r = find(&t, "DEADUSDT", 60000, T0);
 	TF_CHECK(r);
 	TF_CHECK(!r->ret.valid && !r->rel_vol.valid && !r->change_24h_pct.valid && !r->vwap.valid);
@@ -224,12 +233,12 @@ TF_TEST(engine_alerts_once_per_episode)
 	add(e, mini("ETHUSDT", T0 + 3000, 101, 100, 1));
 	add(e, mini("ETHUSDT", T0 + 4000, 108, 100, 1));
 	add(e, mini("ETHUSDT", T0 + 4500, 94, 100, 1)); /* -6 %: still beyond 5 %, same episode */
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	TF_CHECK_EQ_INT(count_alerts(&t, "ETHUSDT", TF_ALERT_CHANGE_24H), 2);
 	/* stale: nothing from ETHUSDT while BTCUSDT moves the watermark 70 s on */
 	for (int i = 0; i <= 70; i++)
 		add(e, mini("BTCUSDT", T0 + 5000 + i * 1000, 100, 100, 1));
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	TF_CHECK_EQ_INT(count_alerts(&t, "ETHUSDT", TF_ALERT_STALE), 1);
 	TF_CHECK_EQ_INT(count_alerts(&t, "BTCUSDT", TF_ALERT_STALE), 0);
 	size_t i;
@@ -240,7 +249,7 @@ TF_TEST(engine_alerts_once_per_episode)
 	add(e, mini("ETHUSDT", T0 + 76000, 100, 100, 1));
 	for (int j = 0; j <= 70; j++)
 		add(e, mini("BTCUSDT", T0 + 76000 + j * 1000, 100, 100, 1));
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	TF_CHECK_EQ_INT(count_alerts(&t, "ETHUSDT", TF_ALERT_STALE), 2);
 	table_free(&t);
 	tf_engine_free(e);
@@ -260,7 +269,7 @@ TF_TEST(engine_volatility_above_cross_sectional_q3)
 			add(e, mini(syms[s], T0 + m * 60000 + 2000, 100 + range, 100, 1));
 		}
 	add(e, mini("AUSDT", T0 + 4 * 60000, 100, 100, 1)); /* closes minute 2 */
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	/* q3 of {1,2,3,4,20}-ish relative ranges lies between D and E's: only E, once for minutes 0-1 */
 	TF_CHECK_EQ_INT(count_alerts(&t, "EUSDT", TF_ALERT_VOLATILITY), 1);
 	TF_CHECK_EQ_INT(count_alerts(&t, "DUSDT", TF_ALERT_VOLATILITY), 0);
@@ -285,7 +294,7 @@ TF_TEST(engine_return_beyond_k_sigma)
 		add(e, mini("XUSDT", T0 + m * 60000 + 2000, close, price, 1));
 		price = close;
 	}
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	/* minutes 20 and 21 both jump: one episode, one alert, stamped at the end of minute 20 */
 	TF_CHECK_EQ_INT(count_alerts(&t, "XUSDT", TF_ALERT_RETURN_SIGMA), 1);
 	for (size_t i = 0; i < t.na; i++)
@@ -314,7 +323,7 @@ TF_TEST(engine_decodes_real_sample_frame)
 	tf_msg_kind kind;
 	tf_decode_err derr;
 	TF_CHECK_EQ_INT(tf_market_decode_ws(frame, len, &kind, &h, &derr), TF_OK);
-	TF_CHECK_EQ_INT(tf_engine_drain(e, &sink), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	tf_engine_stats st;
 	tf_engine_stats_get(e, &st);
 	TF_CHECK_EQ_INT(st.accepted, 26);
@@ -485,6 +494,12 @@ typedef struct {
 	state_store *st;
 } both;
 
+static tf_err fail_candle(void *ud, const tf_candle_row *r)
+{
+	int *budget = ud;
+	return --*budget < 0 ? TF_ERR_IO : TF_OK;
+}
+
 static tf_err b_candle(void *ud, const tf_candle_row *r) { return on_candle(((both *)ud)->t, r); }
 static tf_err b_alert(void *ud, const tf_alert_row *a) { return on_alert(((both *)ud)->t, a); }
 static tf_err b_state(void *ud, const char *s, const void *blob, size_t len) { return on_state(((both *)ud)->st, s, blob, len); }
@@ -518,9 +533,9 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 			TF_CHECK(!strncmp(why, "late: 1m window", 15));
 		}
 		if (i % 1000 == 999)
-			TF_CHECK_EQ_INT(tf_engine_drain(a, &sa), TF_OK);
+			TF_CHECK_EQ_INT(drain_all(a, &sa), TF_OK);
 	}
-	TF_CHECK_EQ_INT(tf_engine_drain(a, &sa), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(a, &sa), TF_OK);
 	tf_engine_stats st;
 	tf_engine_stats_get(a, &st);
 	TF_CHECK(late > 100 && late < N / 10);
@@ -547,7 +562,11 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 		char why[160];
 		TF_CHECK_EQ_INT(tf_engine_add(b, &ticks[i], &v, why, sizeof why), TF_OK);
 		if (rnd() % 700 == 0) {
-			TF_CHECK_EQ_INT(tf_engine_drain(b, &sb), TF_OK);
+			/* a store that fails mid-batch: nothing may be lost by draining again */
+			int budget = (int)(rnd() % 20);
+			tf_engine_sink failing = {fail_candle, NULL, NULL, &budget};
+			TF_CHECK_EQ_INT(tf_engine_drain(b, &failing), budget < 0 ? TF_ERR_IO : TF_OK);
+			TF_CHECK_EQ_INT(drain_all(b, &sb), TF_OK);
 			tf_buf_reset(&part);
 			TF_CHECK_EQ_INT(tf_engine_save_partition(b, &part), TF_OK);
 			tf_engine_free(b);
@@ -559,7 +578,7 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 			restores++;
 		}
 	}
-	TF_CHECK_EQ_INT(tf_engine_drain(b, &sb), TF_OK);
+	TF_CHECK_EQ_INT(drain_all(b, &sb), TF_OK);
 	TF_CHECK(restores >= 10);
 	TF_CHECK_EQ_INT(ta.n, tb.n);
 	TF_CHECK_EQ_INT(ta.na, tb.na);
@@ -591,4 +610,40 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 	tf_engine_free(b);
 	table_free(&ta);
 	table_free(&tb);
+}
+
+static tf_tick trade(const char *sym, int64_t t, double price, double qty)
+{
+	tf_tick k;
+	memset(&k, 0, sizeof k);
+	k.kind = TF_TICK_TRADE;
+	snprintf(k.symbol, sizeof k.symbol, "%s", sym);
+	k.event_time = t;
+	k.trade.price = D(price);
+	k.trade.qty = D(qty);
+	return k;
+}
+
+TF_TEST(engine_trades_give_exact_volume_and_vwap)
+{
+	tf_engine *e = make(2000);
+	table t = {0};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 1000, 10, 1)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 2000, 20, 3)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 3000, 15, 0)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
+	const tf_candle_row *r = find(&t, "BTCUSDT", 60000, T0);
+	TF_CHECK(r && !r->volume_approx);
+	TF_CHECK(r->volume == D(4) && r->quote_volume == D(70));
+	TF_CHECK(r->vwap.valid && r->vwap.v == 17.5);
+	TF_CHECK(r->open == D(10) && r->high == D(20) && r->low == D(10) && r->close == D(15));
+	TF_CHECK(!r->change_24h_pct.valid);
+	/* a zero-quantity window has no VWAP rather than nan */
+	TF_CHECK_EQ_INT(add(e, trade("ETHUSDT", T0 + 1000, 10, 0)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
+	r = find(&t, "ETHUSDT", 60000, T0);
+	TF_CHECK(r && !r->vwap.valid);
+	table_free(&t);
+	tf_engine_free(e);
 }
