@@ -38,6 +38,13 @@ SELECT symbol FROM ticker_snapshots WHERE $R AND $(F open)<>0 ORDER BY $RET ASC,
 SELECT symbol FROM ticker_snapshots WHERE $R ORDER BY $(F quote_volume) DESC, symbol LIMIT 5;
 SELECT symbol FROM ticker_snapshots WHERE $R ORDER BY $VOL DESC, symbol LIMIT 5;" >"$T/sql.txt"
 t4=$(now)
+# DuckDB over the same batch exported as CSV (when its npm package can be installed)
+dk=""
+if [[ -d bench/duckdb/node_modules/@duckdb/node-api ]] || npm ci --prefix bench/duckdb --no-audit --no-fund --loglevel=error >/dev/null 2>&1; then
+	sqlite3 -header -csv "$DB" "SELECT symbol, open, high, low, last, quote_volume, dead, quote FROM ticker_snapshots WHERE run_ts=1700000000000" >"$T/b.csv"
+	read -r _ dk_s _ dk_n _ dk_best < <(node bench/batch_duckdb.mjs "$T/b.csv" USDT)
+	dk=$(awk -v s="$dk_s" 'BEGIN { printf "%d", s * 1000 }')
+fi
 # the two agree (first best symbol)
 best=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["top"]["best"][0]["symbol"])' "$T/r.json")
 sed -n 3p "$T/sql.txt" | grep -qx "$best" || { echo "batch bench: tickflow and sqlite3 disagree on the best symbol" >&2; exit 1; }
@@ -46,4 +53,9 @@ printf '%-44s %10s\n' "measurement" "ms"
 printf '%-44s %10d\n' "tickflow report (HTML file, end to end)" "$(ms "$t1" "$t2")"
 printf '%-44s %10d\n' "tickflow report --format json (all rows out)" "$(ms "$t0" "$t1")"
 printf '%-44s %10d\n' "sqlite3 CLI: same totals + 4 Top 5s" "$(ms "$t3" "$t4")"
+if [[ -n $dk ]]; then
+	[[ $dk_best == "$best" ]] || echo "note: DuckDB's best symbol $dk_best differs from tickflow's $best"
+	printf '%-44s %10d\n' "DuckDB $(node -p "require('./bench/duckdb/node_modules/@duckdb/node-api/package.json').version") from CSV ($(nproc) threads)" "$dk"
+	printf '%-44s %10.2f\n' "ratio tickflow HTML / DuckDB (lower=better)" "$(echo "scale=2; $(ms "$t1" "$t2") / $dk" | bc)"
+fi
 printf '%-44s %10.2f\n' "ratio tickflow HTML / sqlite3 (lower=better)" "$(echo "scale=2; $(ms "$t1" "$t2") / $(ms "$t3" "$t4")" | bc)"

@@ -256,6 +256,11 @@ int tf_cmd_report(int argc, char **argv)
 		return TF_EXIT_USAGE;
 	if (outcome == TF_OPT_HELP_SHOWN)
 		return TF_EXIT_OK;
+	if (o.quote && (!*o.quote || strlen(o.quote) > 15 || strspn(o.quote, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(o.quote))) {
+		fprintf(stderr, "tickflow: --quote '%.40s' is not a quote asset (1-15 of A-Z 0-9, e.g. USDT)\n", o.quote);
+		tf_opt_release();
+		return TF_EXIT_USAGE;
+	}
 	if (o.mail_to && !strcmp(o.format, "json")) {
 		fprintf(stderr, "tickflow: --mail-to sends the HTML report; drop --format json\n");
 		tf_opt_release();

@@ -45,6 +45,11 @@ run2=$(Q "SELECT max(run_ts) FROM ticker_snapshots")
 [[ $(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["run_ts"], all(x["symbol"].endswith("BTC") for t in d["top"].values() for x in t))' "$TF_TMP/r1.json") == "$run1 True" ]] || fail "--run-ts/--quote not honoured"
 "$TICKFLOW" report --store "sqlite:$DB" --quote XYZ --format json >/dev/null 2>"$TF_TMP/xyz.err" && fail "an absent quote must fail"
 grep -q "quotes present: USDT" "$TF_TMP/xyz.err" || fail "absent quote error: $(cat "$TF_TMP/xyz.err")"
+set +e
+"$TICKFLOW" report --store "sqlite:$DB" --quote '<b>' >/dev/null 2>"$TF_TMP/q.err"
+rc=$?
+set -e
+((rc == 2)) && grep -q "is not a quote asset" "$TF_TMP/q.err" || fail "--quote with markup must be a usage error (exit $rc)"
 "$TICKFLOW" report --store "sqlite:$TF_TMP/empty.db" 2>"$TF_TMP/empty.err" && fail "an empty store must fail"
 grep -q "run 'tickflow collect' first" "$TF_TMP/empty.err" || fail "empty store error: $(cat "$TF_TMP/empty.err")"
 
@@ -81,4 +86,28 @@ if command -v chromium >/dev/null; then
 	[[ -s $art/report.png ]] || fail "headless Chromium made no screenshot"
 	echo "screenshot: $art/report.png"
 fi
+# 4. --since over candles (as `tickflow stream` writes them): one row per symbol, folded
+C=$TF_TMP/c.db
+"$TICKFLOW" report --store "sqlite:$C" --since 1h 2>/dev/null && fail "no candles must fail"
+now=$(date +%s%3N)
+t0=$(( (now / 60000 - 30) * 60000 ))
+sqlite3 "$C" "INSERT INTO candles(symbol,interval,open_time,open,high,low,close,volume,quote_volume,updates,final) VALUES
+ ('AAAUSDT','1m',$t0,'10.00000000','12.00000000','9.00000000','11.00000000','1.00000000','1000000.00000000',5,1),
+ ('AAAUSDT','1m',$((t0 + 60000)),'11.00000000','15.00000000','10.00000000','14.00000000','1.00000000','2000000.00000000',5,1),
+ ('BBBUSDT','1m',$t0,'4.00000000','4.00000000','2.00000000','2.00000000','1.00000000','500000.00000000',5,1),
+ ('CCCUSDT','1m',$((t0 - 7200000)),'1.00000000','9.00000000','1.00000000','9.00000000','1.00000000','1.00000000',5,1);"
+"$TICKFLOW" report --store "sqlite:$C" --since 1h --format json >"$TF_TMP/since.json" || fail "report --since failed"
+/usr/bin/python3 - "$TF_TMP/since.json" <<'PY' || fail "report --since numbers"
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["totals"]
+assert d["since_ms"] == 3600000, d["since_ms"]
+assert (t["symbols"], t["ranked"], t["advancers"], t["decliners"]) == (2, 2, 1, 1), t
+assert abs(t["total_volume_m"] - 3.5) < 1e-12, t
+best = d["top"]["best"][0]
+assert best["symbol"] == "AAAUSDT" and abs(best["return_pct"] - 40.0) < 1e-9 and best["high"] == 15 and best["low"] == 9, best
+assert d["top"]["worst"][0]["symbol"] == "BBBUSDT" and abs(d["top"]["worst"][0]["return_pct"] + 50) < 1e-9
+PY
+html=$("$TICKFLOW" report --store "sqlite:$C" --since 1h --out "$TF_TMP/since") || fail "HTML --since failed"
+xmllint --html --xpath "string(//p[@id='scope'])" "$html" 2>/dev/null | grep -q "Candles of the last 60 minutes" || fail "--since report does not say its source"
 echo "ok: collect + report over SQLite"
