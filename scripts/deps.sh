@@ -12,7 +12,7 @@ packages=(
 	kcat librdkafka-dev
 	libsqlite3-dev sqlite3 libpq-dev postgresql
 	openssl ca-certificates curl
-	chromium
+	libxml2-utils python3-aiosmtpd chromium
 )
 
 missing=()

@@ -10,6 +10,8 @@ int tf_cmd_exchange(int argc, char **argv);  /* src/exchange/exchange_cmd.c */
 int tf_cmd_ingest(int argc, char **argv);    /* src/feed/ingest_cmd.c */
 int tf_cmd_broker(int argc, char **argv);    /* src/broker/broker_cmd.c */
 int tf_cmd_stream(int argc, char **argv);    /* src/engine/stream_cmd.c */
+int tf_cmd_collect(int argc, char **argv);   /* src/batch/collect_cmd.c */
+int tf_cmd_report(int argc, char **argv);    /* src/batch/report_cmd.c */
 
 int tf_cmd_serve(int argc, char **argv);     /* src/web/serve_cmd.c */
 

@@ -22,8 +22,10 @@ static const command commands[] = {
 	{"exchange", "a local Binance-compatible exchange (WebSocket + REST) for offline runs and tests", tf_cmd_exchange},
 	{"ingest", "read a market feed (Binance, simulator, replay, Yahoo) and emit one record per update", tf_cmd_ingest},
 	{"broker", "durable single-node Kafka-protocol broker (kcat, librdkafka, kafkajs)", tf_cmd_broker},
-	{"serve", "dashboard, HTTP API, Server-Sent Events and /metrics over the store", tf_cmd_serve},
 	{"stream", "the stream engine: event-time candles, indicators and alerts into SQLite or PostgreSQL", tf_cmd_stream},
+	{"serve", "dashboard, HTTP API, Server-Sent Events and /metrics over the store", tf_cmd_serve},
+	{"collect", "snapshot GET /api/v3/ticker/24hr of every symbol into ticker_snapshots, once or --every", tf_cmd_collect},
+	{"report", "market report over the latest snapshot (or --since of candles): HTML file, JSON, e-mail", tf_cmd_report},
 	{"help", "show this list, or `tickflow help <command>` for a command's options", cmd_help},
 	{"version", "print the version", cmd_version},
 };

@@ -25,7 +25,8 @@
 #include "engine/engine.h"
 #include "market/tick.h"
 
-#define TF_STORE_SCHEMA_VERSION 1
+#define TF_STORE_SCHEMA_VERSION 2
+/* 2: ticker_snapshots.dead and .quote (batch) */
 
 typedef struct tf_store tf_store;
 
@@ -89,6 +90,7 @@ typedef struct {
 			     void *ud);
 	tf_err (*reset_partition)(tf_store *s, const char *group, const char *topic, int32_t partition);
 	tf_err (*delete_ticks_before)(tf_store *s, int64_t before_ms);
+	void *(*native)(tf_store *s); /* sqlite3 * or PGconn *, for the batch code in snapshots_*.c */
 } tf_store_ops;
 
 struct tf_store {
@@ -98,5 +100,49 @@ struct tf_store {
 
 tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t why_cap);
 tf_err tf_store_pg_open(const char *conninfo, tf_store **out, char *why, size_t why_cap);
+
+/* ---- ticker snapshots: the batch path (collect / report, DESIGN §8); snapshots*.c ---- */
+
+/* One row of ticker_snapshots. quote is the quote asset derived from the symbol by collect ("USDT";
+ * "" when unknown); dead marks symbols without trades or with price zero (stored, never ranked). */
+typedef struct {
+	char symbol[TF_SYMBOL_MAX];
+	char quote[16];
+	tf_dec open, high, low, last, volume, quote_volume, price_change_pct;
+	int64_t trades, close_time;
+	bool dead;
+} tf_snapshot;
+
+#define TF_SNAPSHOT_MAX_ROWS 50000000 /* loads refuse more rows than this (TF_ERR_TOO_BIG) */
+
+/* Writes rows[0..n) with one run_ts in one transaction of its own: all rows or none. An existing
+ * row with the same (run_ts, symbol) is an error (TF_ERR_IO). TF_ERR_AGAIN when the store is busy
+ * or unreachable (retry the whole batch). */
+tf_err tf_store_put_snapshots(tf_store *s, int64_t run_ts, const tf_snapshot *rows, size_t n);
+
+/* The greatest run_ts in ticker_snapshots; *found false when the table is empty. */
+tf_err tf_store_latest_run(tf_store *s, int64_t *run_ts, bool *found);
+
+/* Loads the rows of one run_ts ordered by symbol into *rows (malloc'd, the caller frees; NULL when
+ * *n is 0). TF_ERR_PARSE when a stored decimal is malformed, TF_ERR_TOO_BIG over
+ * TF_SNAPSHOT_MAX_ROWS. */
+tf_err tf_store_load_snapshots(tf_store *s, int64_t run_ts, tf_snapshot **rows, size_t *n);
+
+/* Summarises candles of one interval with from_ms <= open_time < to_ms per symbol as snapshot rows
+ * (open = first open, high = max, low = min, last = last close, volume and quote_volume summed,
+ * trades = number of candles, close_time = last open_time, price_change_pct = 0, quote and dead
+ * left for the caller). Ordered by symbol; ownership as tf_store_load_snapshots. */
+tf_err tf_store_load_candle_summary(tf_store *s, const char *interval, int64_t from_ms, int64_t to_ms,
+				    tf_snapshot **rows, size_t *n);
+
+/* Backend parts of the above (snapshots_sqlite.c, snapshots_pg.c); native is ops->native(s). */
+tf_err tf_snapshots_sqlite_put(tf_store *s, void *native, int64_t run_ts, const tf_snapshot *rows, size_t n);
+tf_err tf_snapshots_sqlite_latest(tf_store *s, void *native, int64_t *run_ts, bool *found);
+tf_err tf_snapshots_sqlite_load(tf_store *s, void *native, const char *interval, int64_t run_ts, int64_t to_ms,
+				tf_snapshot **rows, size_t *n);
+tf_err tf_snapshots_pg_put(tf_store *s, void *native, int64_t run_ts, const tf_snapshot *rows, size_t n);
+tf_err tf_snapshots_pg_latest(tf_store *s, void *native, int64_t *run_ts, bool *found);
+tf_err tf_snapshots_pg_load(tf_store *s, void *native, const char *interval, int64_t run_ts, int64_t to_ms,
+			    tf_snapshot **rows, size_t *n);
 
 #endif

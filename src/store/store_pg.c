@@ -42,6 +42,9 @@ static const char *const migration[] = {
 	" next_offset bigint NOT NULL, PRIMARY KEY(consumer_group, topic, \"partition\"));"
 	"CREATE TABLE stream_state(consumer_group text NOT NULL, topic text NOT NULL, \"partition\" integer NOT NULL,"
 	" symbol text NOT NULL, state bytea NOT NULL, PRIMARY KEY(consumer_group, topic, \"partition\", symbol));",
+	/* 2 (batch): dead-symbol flag and quote asset of each snapshot row */
+	"ALTER TABLE ticker_snapshots ADD COLUMN dead smallint NOT NULL DEFAULT 0,"
+	" ADD COLUMN quote text NOT NULL DEFAULT '';",
 };
 
 static const char *const staging =
@@ -478,9 +481,12 @@ static tf_err pg_delete_ticks_before(tf_store *s, int64_t before_ms)
 	return exec_ok(p, sql);
 }
 
+static void *pg_native(tf_store *s) { return ((pg_store *)s)->conn; }
+
 static const tf_store_ops pg_ops = {
 	"postgresql", pg_close, pg_begin, pg_put_tick, pg_put_candle, pg_put_alert, pg_put_state, pg_put_offset,
 	pg_commit, pg_rollback, pg_get_offset, pg_load_state, pg_reset_partition, pg_delete_ticks_before,
+	pg_native,
 };
 
 tf_err tf_store_pg_open(const char *conninfo, tf_store **out, char *why, size_t why_cap)

@@ -50,6 +50,9 @@ static const char *const migration[] = {
 	" next_offset INTEGER NOT NULL, PRIMARY KEY(consumer_group, topic, partition));"
 	"CREATE TABLE stream_state(consumer_group TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,"
 	" symbol TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY(consumer_group, topic, partition, symbol)) WITHOUT ROWID;",
+	/* 2 (batch): dead-symbol flag and quote asset of each snapshot row */
+	"ALTER TABLE ticker_snapshots ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE ticker_snapshots ADD COLUMN quote TEXT NOT NULL DEFAULT '';",
 };
 
 /* SQLite has one writer at a time; threads of this process queue here instead of sleeping in
@@ -294,9 +297,12 @@ static tf_err sq_delete_ticks_before(tf_store *s, int64_t before_ms)
 	return err;
 }
 
+static void *sq_native(tf_store *s) { return ((sq_store *)s)->db; }
+
 static const tf_store_ops sq_ops = {
 	"sqlite", sq_close, sq_begin, sq_put_tick, sq_put_candle, sq_put_alert, sq_put_state, sq_put_offset,
 	sq_commit, sq_rollback, sq_get_offset, sq_load_state, sq_reset_partition, sq_delete_ticks_before,
+	sq_native,
 };
 
 /* Brings the schema to TF_STORE_SCHEMA_VERSION, one migration per transaction. */

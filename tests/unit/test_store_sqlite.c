@@ -22,6 +22,8 @@ static char *query1(const char *path, const char *sql)
 	return out;
 }
 
+#define TF_STR_(x) #x
+#define TF_STR(x) TF_STR_(x) /* schema version as text; it grows as migrations are appended */
 #define CHECK_Q(path, sql, want)                                  \
 	do {                                                      \
 		char *got_ = query1(path, sql);                   \
@@ -58,7 +60,7 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	tf_store *s = NULL;
 	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
 	TF_CHECK_EQ_STR(tf_store_kind(s), "sqlite");
-	CHECK_Q(path, "SELECT max(version) FROM schema_version", "1");
+	CHECK_Q(path, "SELECT max(version) FROM schema_version", TF_STR(TF_STORE_SCHEMA_VERSION));
 	CHECK_Q(path, "PRAGMA journal_mode", "wal");
 	/* a batch: tick, candle, alert, state, offset */
 	tf_tick t;
@@ -106,7 +108,7 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	tf_store_close(s);
 	/* reopen: migrations are not run twice; state comes back in order */
 	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
-	CHECK_Q(path, "SELECT count(*) FROM schema_version", "1");
+	CHECK_Q(path, "SELECT count(*) FROM schema_version", TF_STR(TF_STORE_SCHEMA_VERSION));
 	TF_CHECK_EQ_INT(tf_store_reset_partition(s, "g", "ticks", 4), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &found), TF_OK);
 	TF_CHECK(found && next == 1300);

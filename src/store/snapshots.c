@@ -1,0 +1,146 @@
+/* snapshots.c — the batch path's part of the store (see store.h, "ticker snapshots"): dispatches
+ * to the SQLite or PostgreSQL implementation and builds result rows from text columns. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/snapshots_int.h"
+
+static bool is_sqlite(tf_store *s) { return !strcmp(tf_store_kind(s), "sqlite"); }
+
+tf_err tf_store_put_snapshots(tf_store *s, int64_t run_ts, const tf_snapshot *rows, size_t n)
+{
+	void *h = s->ops->native(s);
+	return is_sqlite(s) ? tf_snapshots_sqlite_put(s, h, run_ts, rows, n) : tf_snapshots_pg_put(s, h, run_ts, rows, n);
+}
+
+tf_err tf_store_latest_run(tf_store *s, int64_t *run_ts, bool *found)
+{
+	void *h = s->ops->native(s);
+	*found = false;
+	return is_sqlite(s) ? tf_snapshots_sqlite_latest(s, h, run_ts, found) : tf_snapshots_pg_latest(s, h, run_ts, found);
+}
+
+tf_err tf_store_load_snapshots(tf_store *s, int64_t run_ts, tf_snapshot **rows, size_t *n)
+{
+	void *h = s->ops->native(s);
+	return is_sqlite(s) ? tf_snapshots_sqlite_load(s, h, NULL, run_ts, 0, rows, n)
+			    : tf_snapshots_pg_load(s, h, NULL, run_ts, 0, rows, n);
+}
+
+tf_err tf_store_load_candle_summary(tf_store *s, const char *interval, int64_t from_ms, int64_t to_ms,
+				    tf_snapshot **rows, size_t *n)
+{
+	void *h = s->ops->native(s);
+	return is_sqlite(s) ? tf_snapshots_sqlite_load(s, h, interval, from_ms, to_ms, rows, n)
+			    : tf_snapshots_pg_load(s, h, interval, from_ms, to_ms, rows, n);
+}
+
+void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]) { tf_dec_format(v, out); }
+
+static tf_err dec_col(tf_store *s, const char *v, const char *name, tf_dec *out)
+{
+	*out = 0;
+	if (!v)
+		return TF_OK;
+	if (tf_dec_parse(v, strlen(v), out)) {
+		snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not a decimal", name, v);
+		return TF_ERR_PARSE;
+	}
+	return TF_OK;
+}
+
+static tf_err int_col(tf_store *s, const char *v, const char *name, int64_t *out)
+{
+	*out = 0;
+	if (!v)
+		return TF_OK;
+	char *end;
+	long long x = strtoll(v, &end, 10);
+	if (end == v || *end) {
+		snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not an integer", name, v);
+		return TF_ERR_PARSE;
+	}
+	*out = x;
+	return TF_OK;
+}
+
+static tf_err grow(tf_store *s, tf_snap_list *l)
+{
+	if (l->n < l->cap)
+		return TF_OK;
+	if (l->n >= TF_SNAPSHOT_MAX_ROWS) {
+		snprintf(s->error, sizeof s->error, "more than %d rows to load", TF_SNAPSHOT_MAX_ROWS);
+		return TF_ERR_TOO_BIG;
+	}
+	size_t cap = l->cap ? l->cap * 2 : 1024;
+	tf_snapshot *r = realloc(l->rows, cap * sizeof *r);
+	if (!r)
+		return TF_ERR_NOMEM;
+	l->rows = r;
+	l->cap = cap;
+	return TF_OK;
+}
+
+static tf_err add_snapshot(tf_store *s, tf_snap_list *l, const char *const *c)
+{
+	tf_err err = grow(s, l);
+	if (err)
+		return err;
+	tf_snapshot *r = &l->rows[l->n];
+	memset(r, 0, sizeof *r);
+	int64_t dead = 0;
+	snprintf(r->symbol, sizeof r->symbol, "%s", c[SNAP_SYMBOL] ? c[SNAP_SYMBOL] : "");
+	snprintf(r->quote, sizeof r->quote, "%s", c[SNAP_QUOTE] ? c[SNAP_QUOTE] : "");
+	if ((err = dec_col(s, c[SNAP_OPEN], "open", &r->open)) || (err = dec_col(s, c[SNAP_HIGH], "high", &r->high)) ||
+	    (err = dec_col(s, c[SNAP_LOW], "low", &r->low)) || (err = dec_col(s, c[SNAP_LAST], "last", &r->last)) ||
+	    (err = dec_col(s, c[SNAP_VOLUME], "volume", &r->volume)) ||
+	    (err = dec_col(s, c[SNAP_QUOTE_VOLUME], "quote_volume", &r->quote_volume)) ||
+	    (err = dec_col(s, c[SNAP_PCT], "price_change_pct", &r->price_change_pct)) ||
+	    (err = int_col(s, c[SNAP_TRADES], "trades", &r->trades)) ||
+	    (err = int_col(s, c[SNAP_CLOSE_TIME], "close_time", &r->close_time)) ||
+	    (err = int_col(s, c[SNAP_DEAD], "dead", &dead)))
+		return err;
+	r->dead = dead != 0;
+	l->n++;
+	return TF_OK;
+}
+
+static tf_err add_candle(tf_store *s, tf_snap_list *l, const char *const *c)
+{
+	tf_dec o, h, lo, cl, v, qv;
+	int64_t t;
+	tf_err err;
+	if ((err = int_col(s, c[CND_OPEN_TIME], "open_time", &t)) || (err = dec_col(s, c[CND_OPEN], "open", &o)) ||
+	    (err = dec_col(s, c[CND_HIGH], "high", &h)) || (err = dec_col(s, c[CND_LOW], "low", &lo)) ||
+	    (err = dec_col(s, c[CND_CLOSE], "close", &cl)) || (err = dec_col(s, c[CND_VOLUME], "volume", &v)) ||
+	    (err = dec_col(s, c[CND_QUOTE_VOLUME], "quote_volume", &qv)))
+		return err;
+	const char *sym = c[CND_SYMBOL] ? c[CND_SYMBOL] : "";
+	tf_snapshot *r = l->n ? &l->rows[l->n - 1] : NULL;
+	if (!r || strcmp(r->symbol, sym)) {
+		if ((err = grow(s, l)))
+			return err;
+		r = &l->rows[l->n++];
+		memset(r, 0, sizeof *r);
+		snprintf(r->symbol, sizeof r->symbol, "%s", sym);
+		r->open = o;
+		r->high = h;
+		r->low = lo;
+	}
+	if (h > r->high)
+		r->high = h;
+	if (lo < r->low)
+		r->low = lo;
+	r->last = cl;
+	r->volume += v;
+	r->quote_volume += qv;
+	r->trades++;
+	r->close_time = t;
+	return TF_OK;
+}
+
+tf_err tf_snap_list_add(tf_store *s, tf_snap_list *l, const char *const *col)
+{
+	return l->candles ? add_candle(s, l, col) : add_snapshot(s, l, col);
+}

@@ -1,0 +1,31 @@
+/* snapshots_int.h — shared by the snapshot backends (snapshots_sqlite.c, snapshots_pg.c): turns
+ * text columns as both databases return them into tf_snapshot rows, and folds candles into one
+ * row per symbol for --since reports. */
+#ifndef TF_STORE_SNAPSHOTS_INT_H
+#define TF_STORE_SNAPSHOTS_INT_H
+
+#include "store/store.h"
+
+typedef struct {
+	tf_snapshot *rows;
+	size_t n, cap;
+	bool candles; /* rows are folded candles (see tf_store_load_candle_summary) */
+} tf_snap_list;
+
+/* Snapshot columns, in this order, as text (NULL = absent = 0 / ""). */
+enum { SNAP_SYMBOL, SNAP_OPEN, SNAP_HIGH, SNAP_LOW, SNAP_LAST, SNAP_VOLUME, SNAP_QUOTE_VOLUME, SNAP_PCT,
+       SNAP_TRADES, SNAP_CLOSE_TIME, SNAP_DEAD, SNAP_QUOTE, SNAP_NCOLS };
+/* Candle columns, in this order; rows must come ordered by symbol, open_time. */
+enum { CND_SYMBOL, CND_OPEN_TIME, CND_OPEN, CND_HIGH, CND_LOW, CND_CLOSE, CND_VOLUME, CND_QUOTE_VOLUME, CND_NCOLS };
+
+#define SNAP_SELECT_COLS "symbol,open,high,low,last,volume,quote_volume,price_change_pct,trades,close_time,dead,quote"
+#define CND_SELECT_COLS "symbol,open_time,open,high,low,close,volume,quote_volume"
+
+/* Adds one row (l->candles: folds it into the symbol's row). TF_ERR_PARSE names the bad column in
+ * s->error; TF_ERR_TOO_BIG past TF_SNAPSHOT_MAX_ROWS; TF_ERR_NOMEM. */
+tf_err tf_snap_list_add(tf_store *s, tf_snap_list *l, const char *const *col);
+
+/* Formats a decimal as text for an INSERT/COPY (exactly 8 decimals). */
+void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]);
+
+#endif

@@ -1,0 +1,206 @@
+/* test_batch_report.c — the batch path's pure parts: quote derivation, number formatting, report
+ * metrics (zero-safe, dead and other quotes excluded, ties by symbol, Top 5 order checked against
+ * a naive sort), the aligned schedule and the mail subject encoding. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/mail.h"
+#include "batch/metrics.h"
+#include "batch/quote.h"
+#include "batch/report_fmt.h"
+#include "batch/report_html.h"
+#include "batch/report_text.h"
+#include "batch/schedule.h"
+#include "test.h"
+
+TF_TEST(batch_quote_of)
+{
+	char q[16];
+	const char *cases[][2] = {{"BTCUSDT", "USDT"}, {"ETHBTC", "BTC"}, {"BTCFDUSD", "FDUSD"}, {"FDUSDUSDT", "USDT"},
+				  {"BNBTRY", "TRY"}, {"USDT", ""},       {"FOO", ""},         {"TUSDBUSD", "BUSD"}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		tf_batch_quote_of(cases[i][0], q, sizeof q);
+		TF_CHECK_EQ_STR(q, cases[i][1]);
+	}
+}
+
+static const char *fmt(int kind, double v, int dec)
+{
+	static tf_buf b;
+	tf_buf_free(&b);
+	tf_buf_init(&b, 256);
+	if (kind == 0)
+		tf_fmt_num(&b, v, dec);
+	else
+		tf_fmt_pct(&b, v, dec);
+	return b.data ? b.data : "";
+}
+
+TF_TEST(batch_format_numbers)
+{
+	TF_CHECK_EQ_STR(fmt(0, 1234567.891, 2), "1,234,567.89");
+	TF_CHECK_EQ_STR(fmt(0, 999.5, 0), "1,000");
+	TF_CHECK_EQ_STR(fmt(0, -1234.5, 1), "-1,234.5");
+	TF_CHECK_EQ_STR(fmt(0, -0.0001, 2), "0.00");
+	TF_CHECK_EQ_STR(fmt(0, 0.00001234, 8), "0.00001234");
+	TF_CHECK_EQ_STR(fmt(0, NAN, 2), "-");
+	TF_CHECK_EQ_STR(fmt(1, 1.234, 2), "+1.23%");
+	TF_CHECK_EQ_STR(fmt(1, -0.4, 2), "-0.40%");
+	TF_CHECK_EQ_STR(fmt(1, 0.001, 2), "0.00%");
+	TF_CHECK_EQ_STR(fmt(1, 12345.6, 1), "+12,345.6%");
+	fmt(0, 0, 0);
+	tf_buf b;
+	tf_buf_init(&b, 64);
+	tf_fmt_html(&b, "<a href=\"x\">&'");
+	TF_CHECK_EQ_STR(b.data, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+	tf_buf_free(&b);
+}
+
+static tf_snapshot row(const char *sym, double open, double high, double low, double last, double qv, bool dead)
+{
+	tf_snapshot r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.symbol, sizeof r.symbol, "%s", sym);
+	tf_batch_quote_of(sym, r.quote, sizeof r.quote);
+	r.open = (tf_dec)llround(open * 1e8);
+	r.high = (tf_dec)llround(high * 1e8);
+	r.low = (tf_dec)llround(low * 1e8);
+	r.last = (tf_dec)llround(last * 1e8);
+	r.quote_volume = (tf_dec)llround(qv * 1e8);
+	r.trades = dead ? 0 : 10;
+	r.close_time = 1710038820116;
+	r.dead = dead;
+	return r;
+}
+
+TF_TEST(batch_metrics_small_market)
+{
+	tf_snapshot rows[] = {
+		row("AAAUSDT", 10, 12, 9, 11, 5e6, false),  /* +10 %, vol 3/10.5 */
+		row("BBBUSDT", 10, 12, 9, 11, 1e6, false),  /* same return as AAA: tie -> by symbol */
+		row("CCCUSDT", 4, 4, 2, 2, 9e6, false),     /* -50 % */
+		row("DDDUSDT", 0, 0, 0, 0, 0, true),        /* dead: excluded */
+		row("EEEUSDT", 0, 1, 1, 1, 2e6, false),     /* open 0: no return, still ranked by volume */
+		row("FFFBTC", 1, 3, 1, 3, 1e9, false),      /* another quote: never compared */
+		row("GGGUSDT", 5, 5, 5, 5, 0, false),       /* unchanged, zero range */
+	};
+	tf_report_data d;
+	char why[256];
+	TF_CHECK_EQ_INT(tf_report_compute(rows, 7, NULL, 42, 0, &d, why, sizeof why), TF_OK);
+	TF_CHECK_EQ_STR(d.quote, "USDT");
+	TF_CHECK(d.quote_defaulted);
+	TF_CHECK_EQ_INT((int)d.n, 7);
+	TF_CHECK_EQ_INT((int)d.dead, 1);
+	TF_CHECK_EQ_INT((int)d.ranked, 5);
+	TF_CHECK_EQ_INT((int)d.n_ret, 4);
+	TF_CHECK_EQ_INT((int)d.advancers, 2);
+	TF_CHECK_EQ_INT((int)d.decliners, 1);
+	TF_CHECK_EQ_INT((int)d.unchanged, 1);
+	TF_CHECK(fabs(d.total_volume_m - 17.0) < 1e-9);
+	TF_CHECK(fabs(d.mean_ret_pct - (10 + 10 - 50 + 0) / 4.0) < 1e-9);
+	TF_CHECK_EQ_INT((int)d.n_best, 4);
+	TF_CHECK_EQ_STR(d.m[d.best[0]].row->symbol, "AAAUSDT");
+	TF_CHECK_EQ_STR(d.m[d.best[1]].row->symbol, "BBBUSDT");
+	TF_CHECK_EQ_STR(d.m[d.best[3]].row->symbol, "CCCUSDT");
+	TF_CHECK_EQ_STR(d.m[d.worst[0]].row->symbol, "CCCUSDT");
+	TF_CHECK_EQ_STR(d.m[d.by_volume[0]].row->symbol, "CCCUSDT");
+	TF_CHECK_EQ_STR(d.m[d.by_volume[1]].row->symbol, "AAAUSDT");
+	TF_CHECK_EQ_STR(d.m[d.by_volume[2]].row->symbol, "EEEUSDT");
+	TF_CHECK_EQ_STR(d.m[d.by_vol[0]].row->symbol, "CCCUSDT"); /* 2/3 = 66.7 % */
+	TF_CHECK(!d.m[4].has_ret);
+	TF_CHECK(d.m[6].has_vol && d.m[6].rel_vol_pct == 0);
+	TF_CHECK(!d.m[3].has_ret && !d.m[3].has_vol && !d.m[3].ranked);
+	TF_CHECK_EQ_STR(d.m[0].date, "2024-03-10");
+	TF_CHECK_EQ_INT((int)(d.m[0].epoch_s - 1710038820), 0);
+	/* every number is finite: zero-safe */
+	for (size_t i = 0; i < d.n; i++)
+		TF_CHECK(isfinite(d.m[i].ret_pct) && isfinite(d.m[i].rel_vol_pct));
+	/* the words follow the numbers */
+	tf_buf b;
+	tf_buf_init(&b, 1 << 20);
+	TF_CHECK_EQ_INT(tf_report_summary(&b, &d), TF_OK);
+	TF_CHECK(strstr(b.data, "2 of 4 pairs rose, 1 fell and 1 was unchanged") != NULL);
+	TF_CHECK(strstr(b.data, "Leaders: AAAUSDT +10.00%") != NULL);
+	tf_buf_reset(&b);
+	TF_CHECK_EQ_INT(tf_report_html(&b, &d, 3, 0), TF_OK);
+	TF_CHECK(strstr(b.data, "<!DOCTYPE html>") == b.data);
+	TF_CHECK(strstr(b.data, "not investment advice") != NULL);
+	TF_CHECK(strstr(b.data, "FFFBTC") == NULL); /* other quotes stay out of tables and charts */
+	TF_CHECK(strstr(b.data, "3 of 5 live USDT pairs") != NULL);
+	tf_buf_free(&b);
+	tf_report_data_free(&d);
+	/* another quote on request; an absent one is a clear error */
+	TF_CHECK_EQ_INT(tf_report_compute(rows, 7, "BTC", 42, 0, &d, why, sizeof why), TF_OK);
+	TF_CHECK_EQ_INT((int)d.ranked, 1);
+	tf_report_data_free(&d);
+	TF_CHECK_EQ_INT(tf_report_compute(rows, 7, "EUR", 42, 0, &d, why, sizeof why), TF_ERR_NOT_FOUND);
+	TF_CHECK(strstr(why, "USDT (5)") != NULL);
+	tf_report_data_free(&d);
+}
+
+static int cmp_ret_desc(const void *a, const void *b)
+{
+	const tf_metric *x = *(const tf_metric *const *)a, *y = *(const tf_metric *const *)b;
+	if (x->ret_pct != y->ret_pct)
+		return x->ret_pct < y->ret_pct ? 1 : -1;
+	return strcmp(x->row->symbol, y->row->symbol);
+}
+
+static int cmp_ret_asc(const void *a, const void *b)
+{
+	const tf_metric *x = *(const tf_metric *const *)a, *y = *(const tf_metric *const *)b;
+	if (x->ret_pct != y->ret_pct)
+		return x->ret_pct < y->ret_pct ? -1 : 1;
+	return strcmp(x->row->symbol, y->row->symbol);
+}
+
+TF_TEST(batch_metrics_top5_matches_naive_sort)
+{
+	enum { N = 500 };
+	tf_snapshot *rows = calloc(N, sizeof *rows);
+	unsigned seed = 12345;
+	for (int i = 0; i < N; i++) {
+		char sym[16];
+		snprintf(sym, sizeof sym, "S%03dUSDT", (i * 37) % N);
+		seed = seed * 1103515245u + 12345u;
+		double open = 1 + (seed >> 16) % 100, last = open * (0.8 + ((seed >> 4) % 41) / 100.0);
+		rows[i] = row(sym, open, open * 1.3, open * 0.7, last, i, (seed & 15) == 0);
+	}
+	tf_report_data d;
+	char why[128];
+	TF_CHECK_EQ_INT(tf_report_compute(rows, N, "USDT", 1, 0, &d, why, sizeof why), TF_OK);
+	const tf_metric **all = malloc(N * sizeof *all);
+	size_t n = 0;
+	for (size_t i = 0; i < d.n; i++)
+		if (d.m[i].ranked && d.m[i].has_ret)
+			all[n++] = &d.m[i];
+	qsort(all, n, sizeof *all, cmp_ret_desc);
+	TF_CHECK_EQ_INT((int)d.n_best, 5);
+	for (int i = 0; i < 5; i++)
+		TF_CHECK_EQ_STR(d.m[d.best[i]].row->symbol, all[i]->row->symbol);
+	qsort(all, n, sizeof *all, cmp_ret_asc);
+	TF_CHECK_EQ_INT((int)d.n_worst, 5);
+	for (int i = 0; i < 5; i++)
+		TF_CHECK_EQ_STR(d.m[d.worst[i]].row->symbol, all[i]->row->symbol);
+	free(all);
+	free(rows);
+	tf_report_data_free(&d);
+}
+
+TF_TEST(batch_schedule_and_mail_helpers)
+{
+	TF_CHECK(tf_batch_next_slot(1000, 1000) == 2000);
+	TF_CHECK(tf_batch_next_slot(21599999, 21600000) == 21600000); /* --every 6h: 06:00 UTC */
+	TF_CHECK(tf_batch_next_slot(21600000, 21600000) == 43200000);
+	char s[128];
+	TF_CHECK_EQ_INT(tf_batch_mail_encode_subject("r\xc3\xa9port", s, sizeof s), TF_OK);
+	TF_CHECK_EQ_STR(s, "=?UTF-8?B?csOpcG9ydA==?=");
+	TF_CHECK_EQ_INT(tf_batch_mail_encode_subject("a long subject that does not fit", s, 16), TF_ERR_TOO_BIG);
+	TF_CHECK(tf_batch_mail_host_is_local("smtp://127.0.0.1:25"));
+	TF_CHECK(tf_batch_mail_host_is_local("smtp://localhost:587"));
+	TF_CHECK(tf_batch_mail_host_is_local("smtp://[::1]:587"));
+	TF_CHECK(!tf_batch_mail_host_is_local("smtp://smtp.example.com:587"));
+	TF_CHECK(!tf_batch_mail_host_is_local("smtp://127.0.0.1.evil.example:587"));
+}
