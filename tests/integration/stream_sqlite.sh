@@ -16,6 +16,7 @@ setup_stream $N 200 11
 run_stream ref "sqlite:$TF_TMP/ref.db" ref --threads 2
 $PY "$D/model.py" "$TF_TMP/rec.tsv" "$TF_TMP/ref.db" | tee "$TF_TMP/model.txt" || fail "engine differs from the reference model"
 dump "$TF_TMP/ref.db" "$TF_TMP/ref.txt"
+[[ $(sqlite3 "$TF_TMP/ref.db" "SELECT count(DISTINCT scope) FROM rates WHERE updates > 0") == 4 ]] || fail "no sliding windows for the 4 partitions"
 
 # 2. DLQ: late and corrupt records, each once, with its reason
 late=$(sed -E 's/.* ([0-9]+) late, ([0-9]+) corrupt.*/\1/' "$TF_TMP/model.txt")
