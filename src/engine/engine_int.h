@@ -52,6 +52,7 @@ typedef struct {
 
 struct tf_engine {
 	tf_engine_cfg cfg;
+	char iv_name[TF_ENGINE_MAX_INTERVALS][TF_INTERVAL_MAX]; /* "1m", ... (computed once) */
 	char scope[16];
 	tf_eng_bucket ring[TF_SLIDE_RING];
 	int64_t slide_emitted;             /* windows ending at buckets <= this were emitted */
