@@ -16,5 +16,5 @@ read -r _ dk_s _ dk_n < <(node bench/duckdb/candles.mjs "$tmp/ticks.jsonl")
 printf '%-34s %10s %10s\n' "1m candles from JSONL" seconds candles
 printf '%-34s %10s %10s\n' "tickflow (1 core)" "$tf_s" "$tf_n"
 printf '%-34s %10s %10s\n' "DuckDB $(node -p "require('./bench/duckdb/node_modules/@duckdb/node-api/package.json').version") ($(nproc) threads)" "$dk_s" "$dk_n"
-awk -v a="$tf_s" -v b="$dk_s" 'BEGIN { printf "tickflow/DuckDB speed ratio: %.2fx (%s)\n", b / a, b > a ? "tickflow faster" : "DuckDB faster" }'
+awk -v a="$tf_s" -v b="$dk_s" 'BEGIN { printf "tickflow/DuckDB speed ratio: %.2fx (%s)\n", b / a, (b > a) ? "tickflow faster" : "DuckDB faster" }'
 [[ $tf_n == "$dk_n" ]] || echo "note: candle counts differ ($tf_n vs $dk_n)"

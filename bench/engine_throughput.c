@@ -59,7 +59,7 @@ static tf_err count_row(void *ud, const tf_candle_row *r)
 
 static void drain(tf_engine *e, size_t *rows)
 {
-	tf_engine_sink sink = {count_row, NULL, NULL, rows};
+	tf_engine_sink sink = {count_row, NULL, NULL, NULL, rows};
 	tf_engine_drain(e, &sink);
 	tf_engine_drained(e);
 }

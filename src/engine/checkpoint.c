@@ -1,9 +1,11 @@
 /* checkpoint.c — the engine's state as plain bytes, so that a worker can store it in the same
  * transaction as its results and offsets, and a successor can continue exactly where it stopped.
  *
- * Format (little-endian, version 1):
- *   partition: 'P' 1 have_wm:u8 max_t:i64 wm_window:i64 wm_sec:i64 accepted:i64 late:i64
- *   symbol:    'S' 1 len:u8 symbol last_t:i64 ep:u8[4] nrets:u8 rets:f64[nrets] nint:u8
+ * Format (little-endian, version 2):
+ *   partition: 'P' 2 have_wm:u8 max_t:i64 wm_window:i64 wm_sec:i64 accepted:i64 late:i64
+ *              slide_emitted:i64 trend_ep:u8 nwhist:u8 whist:f64[nwhist]
+ *              nbuckets:u8 (b:i64 updates:i64 hist:i64[8])[nbuckets]
+ *   symbol:    'S' 2 len:u8 symbol last_t:i64 last_price:i128 ep:u8[5] nrets:u8 rets:f64[nrets] nint:u8
  *              per interval: has_final:u8 final_v_last:i128 final_q_last:i128 nhist:u8 hist:i128[nhist]
  *                            nopen:u8 windows (see put_win)
  * Blobs come back from a database, which is outside input: the reader is bounds-checked and every
@@ -70,12 +72,32 @@ tf_err tf_engine_save_partition(const tf_engine *e, tf_buf *b)
 {
 	tf_err err = put_u8(b, 'P');
 	if (!err)
-		err = put_u8(b, 1);
+		err = put_u8(b, 2);
 	if (!err)
 		err = put_u8(b, e->have_wm);
-	const int64_t v[] = {e->max_t, e->wm_window, e->wm_sec, e->accepted, e->late};
-	for (size_t i = 0; !err && i < 5; i++)
+	const int64_t v[] = {e->max_t, e->wm_window, e->wm_sec, e->accepted, e->late, e->slide_emitted};
+	for (size_t i = 0; !err && i < 6; i++)
 		err = put_i64(b, v[i]);
+	if (!err)
+		err = put_u8(b, e->trend_ep);
+	if (!err)
+		err = put_u8(b, (unsigned)e->nwhist);
+	for (int i = 0; !err && i < e->nwhist; i++)
+		err = put_f64(b, e->whist[i]);
+	unsigned nb = 0;
+	for (int i = 0; i < TF_SLIDE_RING; i++)
+		nb += e->ring[i].b >= 0;
+	if (!err)
+		err = put_u8(b, nb);
+	for (int i = 0; !err && i < TF_SLIDE_RING; i++) {
+		if (e->ring[i].b < 0)
+			continue;
+		err = put_i64(b, e->ring[i].b);
+		if (!err)
+			err = put_i64(b, e->ring[i].updates);
+		for (int k = 0; !err && k < TF_RATE_BINS; k++)
+			err = put_i64(b, e->ring[i].hist[k]);
+	}
 	return err;
 }
 
@@ -84,13 +106,15 @@ tf_err tf_eng_sym_save(const tf_engine *e, const tf_eng_sym *s, tf_buf *b)
 	size_t len = strlen(s->symbol);
 	tf_err err = put_u8(b, 'S');
 	if (!err)
-		err = put_u8(b, 1);
+		err = put_u8(b, 2);
 	if (!err)
 		err = put_u8(b, (unsigned)len);
 	if (!err)
 		err = put(b, s->symbol, len);
 	if (!err)
 		err = put_i64(b, s->last_t);
+	if (!err)
+		err = put_dec(b, s->last_price);
 	for (int i = 0; !err && i < TF_ALERT_KINDS_; i++)
 		err = put_u8(b, s->ep[i]);
 	if (!err)
@@ -177,12 +201,36 @@ static bool time_ok(int64_t t) { return t > 0 && t <= 32503680000000LL; }
 tf_err tf_engine_load_partition(tf_engine *e, const void *blob, size_t len)
 {
 	rd r = {blob, len, 0, false};
-	if (get_u8(&r) != 'P' || get_u8(&r) != 1)
+	if (get_u8(&r) != 'P' || get_u8(&r) != 2)
 		return TF_ERR_PARSE;
 	unsigned have = get_u8(&r);
-	int64_t v[5];
-	for (int i = 0; i < 5; i++)
+	int64_t v[6];
+	for (int i = 0; i < 6; i++)
 		v[i] = get_i64(&r);
+	unsigned trend_ep = get_u8(&r), nwhist = get_u8(&r);
+	double whist[TF_SLIDE_HIST];
+	if (trend_ep > 1 || nwhist > TF_SLIDE_HIST)
+		return TF_ERR_PARSE;
+	for (unsigned i = 0; i < nwhist; i++)
+		if (!isfinite(whist[i] = get_f64(&r)) || whist[i] < 0)
+			return TF_ERR_PARSE;
+	tf_eng_bucket ring[TF_SLIDE_RING];
+	for (int i = 0; i < TF_SLIDE_RING; i++)
+		ring[i].b = -1;
+	unsigned nb = get_u8(&r);
+	if (nb > TF_SLIDE_RING)
+		return TF_ERR_PARSE;
+	for (unsigned i = 0; i < nb && !r.bad; i++) {
+		tf_eng_bucket k;
+		k.b = get_i64(&r);
+		k.updates = get_i64(&r);
+		for (int j = 0; j < TF_RATE_BINS; j++)
+			if ((k.hist[j] = get_i64(&r)) < 0)
+				return TF_ERR_RANGE;
+		if (k.b < 0 || k.updates < 0 || ring[k.b % TF_SLIDE_RING].b >= 0)
+			return TF_ERR_RANGE;
+		ring[k.b % TF_SLIDE_RING] = k;
+	}
 	if (r.bad || r.pos != len || have > 1)
 		return TF_ERR_PARSE;
 	if (have && (!time_ok(v[0]) || v[1] != floor_div(v[0] - e->cfg.lateness_ms, e->cfg.intervals_ms[0]) ||
@@ -195,6 +243,11 @@ tf_err tf_engine_load_partition(tf_engine *e, const void *blob, size_t len)
 	e->wm_sec = v[2];
 	e->accepted = v[3];
 	e->late = v[4];
+	e->slide_emitted = v[5];
+	e->trend_ep = (uint8_t)trend_ep;
+	e->nwhist = (int)nwhist;
+	memcpy(e->whist, whist, nwhist * sizeof whist[0]);
+	memcpy(e->ring, ring, sizeof ring);
 	return TF_OK;
 }
 
@@ -218,7 +271,7 @@ static bool get_win(rd *r, tf_eng_win *w, int64_t iv)
 tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 {
 	rd r = {blob, len, 0, false};
-	if (get_u8(&r) != 'S' || get_u8(&r) != 1)
+	if (get_u8(&r) != 'S' || get_u8(&r) != 2)
 		return TF_ERR_PARSE;
 	unsigned slen = get_u8(&r);
 	const uint8_t *sym = take(&r, slen);
@@ -236,6 +289,7 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 		return TF_ERR_NOMEM;
 	tf_err err = TF_ERR_PARSE;
 	s->last_t = get_i64(&r);
+	s->last_price = get_dec(&r);
 	for (int i = 0; i < TF_ALERT_KINDS_; i++)
 		if ((s->ep[i] = (uint8_t)get_u8(&r)) > 1)
 			goto out;

@@ -32,6 +32,9 @@ void tf_engine_cfg_default(tf_engine_cfg *cfg)
 	cfg->return_min_samples = 10;
 	cfg->stale_ms = 60000;
 	cfg->max_symbols = 100000;
+	cfg->slide_ms = 5000;
+	cfg->slide_size_ms = 60000;
+	cfg->trend_z = 4.0;
 }
 
 tf_err tf_engine_cfg_check(const tf_engine_cfg *cfg, char *why, size_t cap)
@@ -50,6 +53,12 @@ tf_err tf_engine_cfg_check(const tf_engine_cfg *cfg, char *why, size_t cap)
 	}
 	if (cfg->lateness_ms < 0 || cfg->lateness_ms / first + 2 > TF_ENGINE_MAX_OPEN) {
 		snprintf(why, cap, "lateness must be >= 0 and at most %d times the smallest interval", TF_ENGINE_MAX_OPEN - 2);
+		return TF_ERR_USAGE;
+	}
+	if (cfg->slide_ms < 1000 || cfg->slide_size_ms < cfg->slide_ms || cfg->slide_size_ms % cfg->slide_ms ||
+	    cfg->slide_size_ms / cfg->slide_ms + cfg->lateness_ms / cfg->slide_ms + 3 > TF_SLIDE_RING || !(cfg->trend_z > 0)) {
+		snprintf(why, cap, "sliding window: slide >= 1s, size a multiple of it, size + lateness <= %d slides, z > 0",
+			 TF_SLIDE_RING - 3);
 		return TF_ERR_USAGE;
 	}
 	if (cfg->max_symbols < 1 || cfg->max_symbols > 10000000 || cfg->stale_ms < 1000 || cfg->return_min_samples < 2 ||
@@ -106,7 +115,7 @@ void tf_engine_interval_name(int64_t ms, char out[TF_INTERVAL_MAX])
 
 const char *tf_alert_kind_name(tf_alert_kind k)
 {
-	static const char *names[] = {"change_24h", "volatility", "return_sigma", "stale"};
+	static const char *names[] = {"change_24h", "volatility", "return_sigma", "stale", "trend"};
 	return (unsigned)k < TF_ALERT_KINDS_ ? names[k] : "unknown";
 }
 
@@ -116,9 +125,16 @@ tf_err tf_engine_new(const tf_engine_cfg *cfg, tf_engine **out)
 	if (!e)
 		return TF_ERR_NOMEM;
 	e->cfg = *cfg;
+	for (int k = 0; k < cfg->nintervals; k++)
+		tf_engine_interval_name(cfg->intervals_ms[k], e->iv_name[k]);
+	snprintf(e->scope, sizeof e->scope, "p0");
+	for (int i = 0; i < TF_SLIDE_RING; i++)
+		e->ring[i].b = -1;
 	*out = e;
 	return TF_OK;
 }
+
+void tf_engine_set_scope(tf_engine *e, const char *scope) { snprintf(e->scope, sizeof e->scope, "%s", scope); }
 
 void tf_engine_free(tf_engine *e)
 {
@@ -131,7 +147,14 @@ void tf_engine_free(tf_engine *e)
 	free(e->dirty);
 	free(e->rows);
 	free(e->alerts);
+	free(e->rates);
 	free(e);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
 /* ---- symbol table ---- */
@@ -248,7 +271,7 @@ static tf_err push_row(tf_engine *e, const tf_candle_row *r)
 	return TF_OK;
 }
 
-static tf_err push_alert(tf_engine *e, const tf_eng_sym *s, tf_alert_kind kind, int64_t t, double value, double threshold,
+static tf_err push_alert(tf_engine *e, const char *symbol, tf_alert_kind kind, int64_t t, double value, double threshold,
 			 const char *detail)
 {
 	if (e->nalerts == e->cap_alerts) {
@@ -261,19 +284,28 @@ static tf_err push_alert(tf_engine *e, const tf_eng_sym *s, tf_alert_kind kind, 
 	}
 	tf_alert_row *a = &e->alerts[e->nalerts++];
 	memset(a, 0, sizeof *a);
-	snprintf(a->symbol, sizeof a->symbol, "%s", s->symbol);
+	snprintf(a->symbol, sizeof a->symbol, "%s", symbol);
 	a->kind = kind;
 	a->event_time = t;
 	a->value = value;
 	a->threshold = threshold;
 	snprintf(a->detail, sizeof a->detail, "%s", detail);
 	char key[96];
-	snprintf(key, sizeof key, "%s|%s|%lld", s->symbol, tf_alert_kind_name(kind), (long long)t);
+	snprintf(key, sizeof key, "%s|%s|%lld", symbol, tf_alert_kind_name(kind), (long long)t);
 	a->id = (int64_t)(hash_str(key) & 0x7fffffffffffffffULL);
 	return TF_OK;
 }
 
-static double dd(tf_dec v) { return tf_dec_to_double(v); }
+/* tf_dec_to_double's formula with 64-bit division when the value fits (almost always): the same
+ * double, without the slow 128-bit division on the per-record path. */
+static double dd(tf_dec v)
+{
+	if (v >= INT64_MIN && v <= INT64_MAX) {
+		int64_t x = (int64_t)v;
+		return (double)(x / 100000000) + (double)(x % 100000000) / 1e8;
+	}
+	return tf_dec_to_double(v);
+}
 
 /* The candle row of open window i of series k, with indicators over the final history plus the
  * open windows up to i. */
@@ -282,9 +314,9 @@ static void make_row(const tf_engine *e, const tf_eng_sym *s, int k, int i, bool
 	const tf_eng_series *se = &s->s[k];
 	const tf_eng_win *w = &se->open[i];
 	memset(r, 0, sizeof *r);
-	snprintf(r->symbol, sizeof r->symbol, "%s", s->symbol);
+	memcpy(r->symbol, s->symbol, sizeof r->symbol); /* both TF_SYMBOL_MAX, NUL-terminated */
 	r->interval_ms = e->cfg.intervals_ms[k];
-	tf_engine_interval_name(r->interval_ms, r->interval);
+	memcpy(r->interval, e->iv_name[k], sizeof r->interval);
 	r->open_time = w->open_time;
 	r->open = w->open;
 	r->high = w->high;
@@ -417,7 +449,7 @@ static tf_err return_alert(tf_engine *e, tf_eng_sym *s, const tf_candle_row *r)
 	if (cond && !s->ep[TF_ALERT_RETURN_SIGMA]) {
 		char detail[96];
 		snprintf(detail, sizeof detail, "%s return %.6f vs mean %.6f sd %.6f", r->interval, r->ret.v, mean, sd);
-		tf_err err = push_alert(e, s, TF_ALERT_RETURN_SIGMA, r->open_time + r->interval_ms, r->ret.v,
+		tf_err err = push_alert(e, s->symbol, TF_ALERT_RETURN_SIGMA, r->open_time + r->interval_ms, r->ret.v,
 					mean + (r->ret.v < mean ? -1 : 1) * e->cfg.return_k * sd, detail);
 		if (err)
 			return err;
@@ -455,7 +487,7 @@ static tf_err volatility_alerts(tf_engine *e, vol_cand *c, size_t n)
 			if (cond && !s->ep[TF_ALERT_VOLATILITY]) {
 				char detail[96];
 				snprintf(detail, sizeof detail, "relative volatility above the 3rd quartile of %zu symbols", nv);
-				err = push_alert(e, s, TF_ALERT_VOLATILITY, c[i].open_time + e->cfg.intervals_ms[0], c[i].rel_vol.v, q3,
+				err = push_alert(e, s->symbol, TF_ALERT_VOLATILITY, c[i].open_time + e->cfg.intervals_ms[0], c[i].rel_vol.v, q3,
 						 detail);
 				if (err)
 					goto out;
@@ -526,7 +558,7 @@ static tf_err stale_scan(tf_engine *e)
 		char detail[96];
 		snprintf(detail, sizeof detail, "no update since %lld", (long long)s->last_t);
 		double secs = (double)e->cfg.stale_ms / 1000.0;
-		tf_err err = push_alert(e, s, TF_ALERT_STALE, s->last_t + e->cfg.stale_ms, secs, secs, detail);
+		tf_err err = push_alert(e, s->symbol, TF_ALERT_STALE, s->last_t + e->cfg.stale_ms, secs, secs, detail);
 		if (err)
 			return err;
 		s->ep[TF_ALERT_STALE] = 1;
@@ -535,10 +567,90 @@ static tf_err stale_scan(tf_engine *e)
 	return TF_OK;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+/* ---- sliding windows ---- */
+
+static int return_bin(double r)
 {
-	int64_t q = a / b;
-	return (a % b != 0 && a < 0) ? q - 1 : q;
+	static const double edges[TF_RATE_BINS - 1] = {-0.01, -0.001, -0.0001, 0, 0.0001, 0.001, 0.01};
+	int i = 0;
+	while (i < TF_RATE_BINS - 1 && r >= edges[i])
+		i++;
+	return i;
+}
+
+static void slide_count(tf_engine *e, int64_t t, int bin)
+{
+	int64_t b = floor_div(t, e->cfg.slide_ms);
+	if (e->have_wm && b < e->slide_emitted)
+		return; /* its bucket is closed: counted as late for rates only */
+	tf_eng_bucket *k = &e->ring[b % TF_SLIDE_RING];
+	if (k->b != b) {
+		memset(k, 0, sizeof *k);
+		k->b = b;
+	}
+	k->updates++;
+	if (bin >= 0)
+		k->hist[bin]++;
+}
+
+/* Emits every window whose end the watermark has passed. */
+static tf_err slide_emit(tf_engine *e)
+{
+	int64_t nb = e->cfg.slide_size_ms / e->cfg.slide_ms, upto = floor_div(e->wm, e->cfg.slide_ms);
+	int64_t from = e->slide_emitted + 1;
+	if (upto - from > 2 * nb)
+		from = upto - 2 * nb; /* after a long gap only the recent (empty) windows matter */
+	for (int64_t end = from; end <= upto; end++) {
+		tf_rate_row r;
+		memset(&r, 0, sizeof r);
+		snprintf(r.scope, sizeof r.scope, "%s", e->scope);
+		r.window_end = end * e->cfg.slide_ms;
+		r.size_ms = e->cfg.slide_size_ms;
+		for (int64_t b = end - nb; b < end; b++) {
+			const tf_eng_bucket *k = &e->ring[((b % TF_SLIDE_RING) + TF_SLIDE_RING) % TF_SLIDE_RING];
+			if (k->b != b)
+				continue;
+			r.updates += k->updates;
+			for (int i = 0; i < TF_RATE_BINS; i++)
+				r.hist[i] += k->hist[i];
+		}
+		r.updates_per_s = (double)r.updates * 1000.0 / (double)r.size_ms;
+		if (e->nwhist >= TF_SLIDE_MIN_HIST) {
+			tf_maybe m = tf_ind_mean_last(e->whist, (size_t)e->nwhist, (size_t)e->nwhist);
+			tf_maybe sd = tf_ind_sample_sd(e->whist, (size_t)e->nwhist);
+			if (sd.valid && sd.v > 0) {
+				r.zscore.valid = true;
+				r.zscore.v = ((double)r.updates - m.v) / sd.v;
+			}
+			bool cond = r.zscore.valid && fabs(r.zscore.v) > e->cfg.trend_z;
+			if (cond && !e->trend_ep) {
+				char sym[TF_SYMBOL_MAX], detail[96];
+				snprintf(sym, sizeof sym, "@%s", e->scope);
+				snprintf(detail, sizeof detail, "%lld updates in %llds vs mean %.1f sd %.1f", (long long)r.updates,
+					 (long long)(r.size_ms / 1000), m.v, sd.v);
+				tf_err err = push_alert(e, sym, TF_ALERT_TREND, r.window_end, r.zscore.v, e->cfg.trend_z, detail);
+				if (err)
+					return err;
+			}
+			e->trend_ep = cond;
+		}
+		if (e->nwhist == TF_SLIDE_HIST) {
+			memmove(e->whist, e->whist + 1, (TF_SLIDE_HIST - 1) * sizeof e->whist[0]);
+			e->nwhist--;
+		}
+		e->whist[e->nwhist++] = (double)r.updates;
+		if (e->nrates == e->cap_rates) {
+			size_t cap = e->cap_rates ? e->cap_rates * 2 : 64;
+			tf_rate_row *rates = realloc(e->rates, cap * sizeof *rates);
+			if (!rates)
+				return TF_ERR_NOMEM;
+			e->rates = rates;
+			e->cap_rates = cap;
+		}
+		e->rates[e->nrates++] = r;
+	}
+	e->slide_emitted = upto;
+	return TF_OK;
 }
 
 tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *why, size_t why_cap)
@@ -573,15 +685,20 @@ tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *
 		if (cond && !s->ep[TF_ALERT_CHANGE_24H]) {
 			char detail[96];
 			snprintf(detail, sizeof detail, "24 h change %.4f%%", pct.v);
-			if ((err = push_alert(e, s, TF_ALERT_CHANGE_24H, t->event_time, pct.v, e->cfg.change_pct, detail)))
+			if ((err = push_alert(e, s->symbol, TF_ALERT_CHANGE_24H, t->event_time, pct.v, e->cfg.change_pct, detail)))
 				return err;
 		}
 		s->ep[TF_ALERT_CHANGE_24H] = cond;
 	}
+	int bin = -1;
 	if (t->event_time > s->last_t) {
+		if (s->last_price > 0 && price > 0)
+			bin = return_bin(dd(price - s->last_price) / dd(s->last_price));
 		s->last_t = t->event_time;
+		s->last_price = price;
 		s->ep[TF_ALERT_STALE] = 0;
 	}
+	slide_count(e, t->event_time, bin);
 	e->accepted++;
 	*verdict = TF_TICK_ACCEPTED;
 	if (!e->have_wm || t->event_time > e->max_t) {
@@ -592,8 +709,11 @@ tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *
 			e->have_wm = 1;
 			e->wm_window = ww;
 			e->wm_sec = ws;
+			e->slide_emitted = floor_div(e->wm, e->cfg.slide_ms);
 			return TF_OK;
 		}
+		if (floor_div(e->wm, e->cfg.slide_ms) > e->slide_emitted && (err = slide_emit(e)))
+			return err;
 		if (ww > e->wm_window) {
 			e->wm_window = ww;
 			if ((err = finalize_all(e)))
@@ -617,6 +737,9 @@ tf_err tf_engine_drain(tf_engine *e, const tf_engine_sink *sink)
 	tf_buf_init(&blob, 1 << 20);
 	for (size_t i = 0; i < e->nrows; i++)
 		if (sink->on_candle && (err = sink->on_candle(sink->ud, &e->rows[i])))
+			goto out;
+	for (size_t i = 0; i < e->nrates; i++)
+		if (sink->on_rate && (err = sink->on_rate(sink->ud, &e->rates[i])))
 			goto out;
 	for (size_t i = 0; i < e->nalerts; i++)
 		if (sink->on_alert && (err = sink->on_alert(sink->ud, &e->alerts[i])))
@@ -654,7 +777,7 @@ void tf_engine_drained(tf_engine *e)
 			for (int i = 0; i < s->s[k].nopen; i++)
 				s->s[k].open[i].dirty = 0;
 	}
-	e->ndirty = e->nrows = e->nalerts = 0;
+	e->ndirty = e->nrows = e->nalerts = e->nrates = 0;
 }
 
 void tf_engine_stats_get(const tf_engine *e, tf_engine_stats *st)

@@ -20,6 +20,12 @@
  * window's last update, clamped below at 0, and flagged approximate. Trades give exact volume and
  * VWAP. Ratios whose divisor is zero (dead symbols) are absent (NULL), never inf or nan.
  *
+ * Sliding windows (size, slide: 1 min every 5 s) count the partition's records by event time and
+ * histogram the returns between consecutive updates of each symbol; a window is emitted when the
+ * watermark passes its end (records whose 5 s bucket was already emitted are not counted there).
+ * Each window's count is compared with the history of the previous windows (z-score): a trend
+ * alert (symbol "@p3") fires once per episode when |z| > trend_z.
+ *
  * Thread safety: none; one engine is used by one thread at a time. */
 #ifndef TF_ENGINE_ENGINE_H
 #define TF_ENGINE_ENGINE_H
@@ -47,6 +53,9 @@ typedef struct {
 	int return_min_samples;     /* history needed before the k-sigma alert can fire */
 	int64_t stale_ms;           /* alert when a symbol has no update for this long (event time) */
 	size_t max_symbols;         /* more distinct symbols than this are rejected (TF_ERR_TOO_BIG) */
+	int64_t slide_ms;           /* sliding windows: slide (5 s) ... */
+	int64_t slide_size_ms;      /* ... and size (1 min), a multiple of the slide */
+	double trend_z;             /* trend alert when a window's update count is beyond z sigma of its history */
 } tf_engine_cfg;
 
 /* Fills cfg with the defaults: 1m,5m,1h, 2 s lateness, 5 %, k = 4, 10 samples, 60 s, 100,000. */
@@ -79,9 +88,9 @@ typedef struct {
 	tf_maybe mid, ret, rel_vol, ma7, ma25, sd_logret, vwap, change_24h_pct;
 } tf_candle_row;
 
-typedef enum { TF_ALERT_CHANGE_24H, TF_ALERT_VOLATILITY, TF_ALERT_RETURN_SIGMA, TF_ALERT_STALE, TF_ALERT_KINDS_ } tf_alert_kind;
+typedef enum { TF_ALERT_CHANGE_24H, TF_ALERT_VOLATILITY, TF_ALERT_RETURN_SIGMA, TF_ALERT_STALE, TF_ALERT_TREND, TF_ALERT_KINDS_ } tf_alert_kind;
 
-/* "change_24h", "volatility", "return_sigma", "stale". */
+/* "change_24h", "volatility", "return_sigma", "stale", "trend". */
 const char *tf_alert_kind_name(tf_alert_kind k);
 
 /* One alert (upsert key: id, a hash of symbol, kind and event_time, so replays give the same id). */
@@ -94,10 +103,23 @@ typedef struct {
 	char detail[96];
 } tf_alert_row;
 
+#define TF_RATE_BINS 8 /* return histogram: <-1%, -1%..-0.1%, -0.1%..-0.01%, -0.01%..0, 0..0.01%, .., >=1% */
+
+/* One sliding window of the partition's (market-wide) activity (upsert key: scope, window_end). */
+typedef struct {
+	char scope[16];         /* "p3": partition 3 */
+	int64_t window_end, size_ms;
+	int64_t updates;        /* records in (window_end - size, window_end] by event time */
+	double updates_per_s;
+	tf_maybe zscore;        /* updates against the history of this scope's windows */
+	int64_t hist[TF_RATE_BINS]; /* returns between consecutive updates of a symbol */
+} tf_rate_row;
+
 /* Receives the engine's output (tf_engine_drain). Any callback may be NULL. */
 typedef struct {
 	tf_err (*on_candle)(void *ud, const tf_candle_row *row);
 	tf_err (*on_alert)(void *ud, const tf_alert_row *row);
+	tf_err (*on_rate)(void *ud, const tf_rate_row *row);   /* sliding windows */
 	/* symbol's checkpoint state (an opaque blob for tf_engine_load_symbol) */
 	tf_err (*on_symbol_state)(void *ud, const char *symbol, const void *blob, size_t len);
 	void *ud;
@@ -116,6 +138,9 @@ typedef struct tf_engine tf_engine;
  * tf_engine_free. */
 tf_err tf_engine_new(const tf_engine_cfg *cfg, tf_engine **out);
 void tf_engine_free(tf_engine *e);
+
+/* Names the engine's scope for rates and market-wide alerts ("p3"; default "p0"). */
+void tf_engine_set_scope(tf_engine *e, const char *scope);
 
 /* Processes one tick of this partition. *verdict says whether it was merged or late; for a late
  * tick why gets "late: 1m window 1592594700000 is final (watermark 1592594762000)". Fails only with

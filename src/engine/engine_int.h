@@ -32,6 +32,7 @@ typedef struct {
 typedef struct {
 	char symbol[TF_SYMBOL_MAX];
 	int64_t last_t;                    /* greatest event time of this symbol */
+	tf_dec last_price;                 /* price at last_t (returns for the sliding histogram) */
 	uint8_t ep[TF_ALERT_KINDS_];       /* alert episode in progress */
 	double rets[TF_ENGINE_RET_HIST];   /* final returns of the smallest interval, oldest first */
 	int nrets;
@@ -39,8 +40,27 @@ typedef struct {
 	tf_eng_series s[];                 /* cfg.nintervals */
 } tf_eng_sym;
 
+#define TF_SLIDE_RING 64   /* buckets kept: size / slide + lateness / slide + 2 at most */
+#define TF_SLIDE_HIST 60   /* past window counts for the z-score */
+#define TF_SLIDE_MIN_HIST 10
+
+typedef struct {
+	int64_t b;                         /* bucket number (event time / slide); -1 = unused */
+	int64_t updates;
+	int64_t hist[TF_RATE_BINS];
+} tf_eng_bucket;
+
 struct tf_engine {
 	tf_engine_cfg cfg;
+	char iv_name[TF_ENGINE_MAX_INTERVALS][TF_INTERVAL_MAX]; /* "1m", ... (computed once) */
+	char scope[16];
+	tf_eng_bucket ring[TF_SLIDE_RING];
+	int64_t slide_emitted;             /* windows ending at buckets <= this were emitted */
+	double whist[TF_SLIDE_HIST];       /* update counts of past windows, oldest first */
+	int nwhist;
+	uint8_t trend_ep;
+	tf_rate_row *rates;
+	size_t nrates, cap_rates;
 	tf_eng_sym **syms;
 	size_t nsyms, cap_syms;
 	uint32_t *index;                   /* open addressing: 1 + sym number, 0 = empty */

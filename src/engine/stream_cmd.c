@@ -101,6 +101,9 @@ static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *el
 	tf_err err = tf_engine_new(&st->wcfg.engine, &e);
 	if (err)
 		return err;
+	char scope[16];
+	snprintf(scope, sizeof scope, "p%d", (int)p);
+	tf_engine_set_scope(e, scope);
 	*next = -1;
 	if (st->from && p < MAX_PARTITIONS && !st->reset_done[p]) {
 		st->reset_done[p] = 1;
@@ -148,6 +151,7 @@ static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *el
 		retry_wait(st->store, 3);
 		if ((err = tf_engine_new(&st->wcfg.engine, &e)))
 			return err;
+		tf_engine_set_scope(e, scope);
 	}
 	if (err) {
 		tf_error("partition %d: stored engine state is unusable (%s); rebuild with --from earliest",
@@ -277,7 +281,8 @@ int tf_cmd_stream(int argc, char **argv)
 {
 	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from, *bus_candles, *bus_alerts;
 	int64_t lateness, threads, commit_ms, batch, stale, session, exit_idle, max_symbols, ret_min, retention;
-	double change_pct, ret_k;
+	int64_t slide, slide_size;
+	double change_pct, ret_k, trend_z;
 	tf_opt opts[] = {
 		{"brokers", TF_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (tickflow broker or a Kafka cluster)", &brokers, 0, 0, NULL},
 		{"group", TF_OPT_STR, "tickflow", "consumer group: members share the partitions", &group, 0, 0, NULL},
@@ -296,6 +301,9 @@ int tf_cmd_stream(int argc, char **argv)
 		{"return-k", TF_OPT_DOUBLE, "4", "alert when a candle return is beyond k standard deviations", &ret_k, 0, 0, NULL},
 		{"return-samples", TF_OPT_INT, "10", "returns needed before the k-sigma alert can fire", &ret_min, 2, 32, NULL},
 		{"stale", TF_OPT_DURATION, "60s", "alert when a symbol has no update for this long (event time)", &stale, 0, 0, NULL},
+		{"slide", TF_OPT_DURATION, "5s", "sliding windows (table rates): slide ...", &slide, 0, 0, NULL},
+		{"slide-size", TF_OPT_DURATION, "1m", "... and size, a multiple of the slide", &slide_size, 0, 0, NULL},
+		{"trend-z", TF_OPT_DOUBLE, "4", "trend alert when a window's updates are beyond z sigma of its history", &trend_z, 0, 0, NULL},
 		{"max-symbols", TF_OPT_INT, "100000", "symbols per partition before records go to the DLQ", &max_symbols, 1, 10000000, NULL},
 		{"retention", TF_OPT_DURATION, "0s", "delete ticks older than this behind the newest (0 = keep all)", &retention, 0, 0, NULL},
 		{"session-timeout", TF_OPT_DURATION, "10s", "consumer group session timeout (a dead member's partitions move after it)", &session, 0, 0, NULL},
@@ -332,6 +340,9 @@ int tf_cmd_stream(int argc, char **argv)
 	wc->engine.return_min_samples = (int)ret_min;
 	wc->engine.stale_ms = stale;
 	wc->engine.max_symbols = (size_t)max_symbols;
+	wc->engine.slide_ms = slide;
+	wc->engine.slide_size_ms = slide_size;
+	wc->engine.trend_z = trend_z;
 	char why[300];
 	if (tf_engine_parse_intervals(intervals, &wc->engine)) {
 		fprintf(stderr, "tickflow stream: --intervals '%s' is not a list like 1m,5m,1h\n", intervals);

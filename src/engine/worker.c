@@ -290,6 +290,8 @@ static tf_err sink_alert(void *ud, const tf_alert_row *a)
 	return err;
 }
 
+static tf_err sink_rate(void *ud, const tf_rate_row *r) { return tf_store_put_rate(((sink_ctx *)ud)->w->store, r); }
+
 /* Publishes the committed batch's bus messages (best effort: a full queue drops with a warning). */
 static void bus_publish(tf_worker *w)
 {
@@ -327,13 +329,13 @@ static tf_err commit_once(tf_worker *w)
 	for (size_t i = 0; !err && i < w->nticks; i++)
 		err = tf_store_put_tick(w->store, &w->ticks[i]);
 	tf_buf part;
-	tf_buf_init(&part, 4096);
+	tf_buf_init(&part, 1 << 16);
 	for (size_t i = 0; !err && i < w->nslots; i++) {
 		slot *s = &w->slots[i];
 		if (!s->pending)
 			continue;
 		sink_ctx c = {w, s->partition};
-		tf_engine_sink sink = {sink_candle, sink_alert, sink_state, &c};
+		tf_engine_sink sink = {sink_candle, sink_alert, sink_rate, sink_state, &c};
 		tf_buf_reset(&part);
 		if (!(err = tf_engine_drain(s->e, &sink)) && !(err = tf_engine_save_partition(s->e, &part)) &&
 		    !(err = tf_store_put_state(w->store, w->cfg.group, w->cfg.topic, s->partition, "", part.data, part.len)))

@@ -32,6 +32,7 @@ tf_err tf_store_begin(tf_store *s) { return s->ops->begin(s); }
 tf_err tf_store_put_tick(tf_store *s, const tf_tick *t) { return s->ops->put_tick(s, t); }
 tf_err tf_store_put_candle(tf_store *s, const tf_candle_row *r) { return s->ops->put_candle(s, r); }
 tf_err tf_store_put_alert(tf_store *s, const tf_alert_row *a) { return s->ops->put_alert(s, a); }
+tf_err tf_store_put_rate(tf_store *s, const tf_rate_row *r) { return s->ops->put_rate(s, r); }
 tf_err tf_store_commit(tf_store *s) { return s->ops->commit(s); }
 void tf_store_rollback(tf_store *s) { s->ops->rollback(s); }
 

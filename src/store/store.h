@@ -2,8 +2,8 @@
  * logical schema (DESIGN §6): SQLite (`sqlite:PATH`, WAL, prepared statements in transactions) and
  * PostgreSQL (`postgresql://...`, libpq, COPY into staging tables then upserts).
  *
- * Tables: ticks, candles, alerts, ticker_snapshots, stream_offsets, stream_state (the engine's
- * checkpoint), schema_version. Opening a store creates or migrates the schema.
+ * Tables: ticks, candles, alerts, rates (sliding windows), ticker_snapshots, stream_offsets,
+ * stream_state (the engine's checkpoint), schema_version. Opening a store creates or migrates the schema.
  *
  * Writes happen in batches: tf_store_begin, any number of tf_store_put_*, tf_store_commit. All of a
  * batch commits atomically or not at all; this is how results and consumed offsets commit together
@@ -25,8 +25,8 @@
 #include "engine/engine.h"
 #include "market/tick.h"
 
-#define TF_STORE_SCHEMA_VERSION 2
-/* 2: ticker_snapshots.dead and .quote (batch) */
+#define TF_STORE_SCHEMA_VERSION 3
+/* 2: ticker_snapshots.dead and .quote (batch); 3: table rates (sliding windows) */
 
 typedef struct tf_store tf_store;
 
@@ -46,6 +46,7 @@ tf_err tf_store_begin(tf_store *s);
 tf_err tf_store_put_tick(tf_store *s, const tf_tick *t);
 tf_err tf_store_put_candle(tf_store *s, const tf_candle_row *r);
 tf_err tf_store_put_alert(tf_store *s, const tf_alert_row *a);
+tf_err tf_store_put_rate(tf_store *s, const tf_rate_row *r);
 /* symbol "" holds the partition-level state */
 tf_err tf_store_put_state(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
 			  const void *blob, size_t len);
@@ -79,6 +80,7 @@ typedef struct {
 	tf_err (*put_tick)(tf_store *s, const tf_tick *t);
 	tf_err (*put_candle)(tf_store *s, const tf_candle_row *r);
 	tf_err (*put_alert)(tf_store *s, const tf_alert_row *a);
+	tf_err (*put_rate)(tf_store *s, const tf_rate_row *r);
 	tf_err (*put_state)(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
 			    const void *blob, size_t len);
 	tf_err (*put_offset)(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next_offset);
@@ -97,6 +99,9 @@ struct tf_store {
 	const tf_store_ops *ops;
 	char error[256];
 };
+
+/* The return histogram of r as "3,0,12,..." (both backends store it so). */
+void tf_store_hist_text(const tf_rate_row *r, char *out, size_t cap);
 
 tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t why_cap);
 tf_err tf_store_pg_open(const char *conninfo, tf_store **out, char *why, size_t why_cap);

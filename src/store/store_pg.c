@@ -45,18 +45,24 @@ static const char *const migration[] = {
 	/* 2 (batch): dead-symbol flag and quote asset of each snapshot row */
 	"ALTER TABLE ticker_snapshots ADD COLUMN dead smallint NOT NULL DEFAULT 0,"
 	" ADD COLUMN quote text NOT NULL DEFAULT '';",
+	/* 3: sliding windows (market-wide per partition) */
+	"CREATE TABLE rates(scope text NOT NULL, window_end bigint NOT NULL, size_ms bigint NOT NULL,"
+	" updates bigint NOT NULL, updates_per_s double precision, zscore double precision, returns_hist text,"
+	" PRIMARY KEY(scope, window_end));",
 };
 
 static const char *const staging =
 	"CREATE TEMP TABLE IF NOT EXISTS st_ticks(seq bigint, LIKE ticks) ON COMMIT DELETE ROWS;"
 	"CREATE TEMP TABLE IF NOT EXISTS st_candles(seq bigint, LIKE candles) ON COMMIT DELETE ROWS;"
 	"CREATE TEMP TABLE IF NOT EXISTS st_alerts(seq bigint, LIKE alerts) ON COMMIT DELETE ROWS;"
-	"CREATE TEMP TABLE IF NOT EXISTS st_state(seq bigint, LIKE stream_state) ON COMMIT DELETE ROWS;";
+	"CREATE TEMP TABLE IF NOT EXISTS st_state(seq bigint, LIKE stream_state) ON COMMIT DELETE ROWS;"
+	"CREATE TEMP TABLE IF NOT EXISTS st_rates(seq bigint, LIKE rates) ON COMMIT DELETE ROWS;";
 
-enum { T_TICKS, T_CANDLES, T_ALERTS, T_STATE, T_N };
+enum { T_TICKS, T_CANDLES, T_ALERTS, T_STATE, T_RATES, T_N };
 
 static const char *const copy_sql[T_N] = {
-	"COPY st_ticks FROM STDIN", "COPY st_candles FROM STDIN", "COPY st_alerts FROM STDIN", "COPY st_state FROM STDIN"};
+	"COPY st_ticks FROM STDIN", "COPY st_candles FROM STDIN", "COPY st_alerts FROM STDIN", "COPY st_state FROM STDIN",
+	"COPY st_rates FROM STDIN"};
 
 static const char *const merge_sql[T_N] = {
 	"INSERT INTO ticks SELECT DISTINCT ON (symbol, event_time) symbol, event_time, open_24h, high_24h, low_24h, last,"
@@ -79,6 +85,10 @@ static const char *const merge_sql[T_N] = {
 	"INSERT INTO stream_state SELECT DISTINCT ON (consumer_group, topic, \"partition\", symbol) consumer_group, topic,"
 	" \"partition\", symbol, state FROM st_state ORDER BY consumer_group, topic, \"partition\", symbol, seq DESC"
 	" ON CONFLICT (consumer_group, topic, \"partition\", symbol) DO UPDATE SET state=EXCLUDED.state",
+	"INSERT INTO rates SELECT DISTINCT ON (scope, window_end) scope, window_end, size_ms, updates, updates_per_s, zscore,"
+	" returns_hist FROM st_rates ORDER BY scope, window_end, seq DESC ON CONFLICT (scope, window_end) DO UPDATE SET"
+	" size_ms=EXCLUDED.size_ms, updates=EXCLUDED.updates, updates_per_s=EXCLUDED.updates_per_s,"
+	" zscore=EXCLUDED.zscore, returns_hist=EXCLUDED.returns_hist",
 };
 
 typedef struct {
@@ -297,6 +307,20 @@ static tf_err pg_put_alert(tf_store *s, const tf_alert_row *a)
 	return added(p, T_ALERTS);
 }
 
+static tf_err pg_put_rate(tf_store *s, const tf_rate_row *r)
+{
+	pg_store *p = (pg_store *)s;
+	char hist[256];
+	tf_store_hist_text(r, hist, sizeof hist);
+	add(p, T_RATES, "%lld", (long long)++p->seq);
+	add_text(p, T_RATES, r->scope);
+	add(p, T_RATES, "\t%lld\t%lld\t%lld\t%.17g", (long long)r->window_end, (long long)r->size_ms, (long long)r->updates,
+	    r->updates_per_s);
+	add_maybe(p, T_RATES, r->zscore);
+	add_text(p, T_RATES, hist);
+	return added(p, T_RATES);
+}
+
 static tf_err pg_put_state(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
 			   const void *blob, size_t len)
 {
@@ -484,7 +508,7 @@ static tf_err pg_delete_ticks_before(tf_store *s, int64_t before_ms)
 static void *pg_native(tf_store *s) { return ((pg_store *)s)->conn; }
 
 static const tf_store_ops pg_ops = {
-	"postgresql", pg_close, pg_begin, pg_put_tick, pg_put_candle, pg_put_alert, pg_put_state, pg_put_offset,
+	"postgresql", pg_close, pg_begin, pg_put_tick, pg_put_candle, pg_put_alert, pg_put_rate, pg_put_state, pg_put_offset,
 	pg_commit, pg_rollback, pg_get_offset, pg_load_state, pg_reset_partition, pg_delete_ticks_before,
 	pg_native,
 };

@@ -15,7 +15,7 @@
 
 #include "store/store.h"
 
-enum { ST_TICK, ST_CANDLE, ST_ALERT, ST_STATE, ST_OFFSET, ST_GET_OFFSET, ST_LOAD_STATE, ST_N };
+enum { ST_TICK, ST_CANDLE, ST_ALERT, ST_RATE, ST_STATE, ST_OFFSET, ST_GET_OFFSET, ST_LOAD_STATE, ST_N };
 
 static const char *const stmt_sql[ST_N] = {
 	"INSERT OR REPLACE INTO ticks(symbol,event_time,open_24h,high_24h,low_24h,last,volume_24h,quote_volume_24h) "
@@ -24,6 +24,7 @@ static const char *const stmt_sql[ST_N] = {
 	"volume_approx,spread,mid,ret,rel_volatility,ma7,ma25,stddev_logret,vwap,change_24h_pct) "
 	"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO alerts(id,symbol,kind,event_time,value,threshold,detail) VALUES(?,?,?,?,?,?,?)",
+	"INSERT OR REPLACE INTO rates(scope,window_end,size_ms,updates,updates_per_s,zscore,returns_hist) VALUES(?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO stream_state(consumer_group,topic,partition,symbol,state) VALUES(?,?,?,?,?)",
 	"INSERT OR REPLACE INTO stream_offsets(consumer_group,topic,partition,next_offset) VALUES(?,?,?,?)",
 	"SELECT next_offset FROM stream_offsets WHERE consumer_group=? AND topic=? AND partition=?",
@@ -53,6 +54,10 @@ static const char *const migration[] = {
 	/* 2 (batch): dead-symbol flag and quote asset of each snapshot row */
 	"ALTER TABLE ticker_snapshots ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE ticker_snapshots ADD COLUMN quote TEXT NOT NULL DEFAULT '';",
+	/* 3: sliding windows (market-wide per partition) */
+	"CREATE TABLE rates(scope TEXT NOT NULL, window_end INTEGER NOT NULL, size_ms INTEGER NOT NULL,"
+	" updates INTEGER NOT NULL, updates_per_s REAL, zscore REAL, returns_hist TEXT,"
+	" PRIMARY KEY(scope, window_end)) WITHOUT ROWID",
 };
 
 /* SQLite has one writer at a time; threads of this process queue here instead of sleeping in
@@ -206,6 +211,31 @@ static tf_err sq_put_alert(tf_store *s, const tf_alert_row *a)
 	return step_done(q, st, "upsert alert");
 }
 
+/* "3,0,12,...": the return histogram as text, the same in both backends. */
+void tf_store_hist_text(const tf_rate_row *r, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (int i = 0; i < TF_RATE_BINS && n < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%lld", i ? "," : "", (long long)r->hist[i]);
+}
+
+static tf_err sq_put_rate(tf_store *s, const tf_rate_row *r)
+{
+	sq_store *q = (sq_store *)s;
+	sqlite3_stmt *st = q->st[ST_RATE];
+	char hist[256];
+	tf_store_hist_text(r, hist, sizeof hist);
+	sqlite3_bind_text(st, 1, r->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->window_end);
+	sqlite3_bind_int64(st, 3, r->size_ms);
+	sqlite3_bind_int64(st, 4, r->updates);
+	sqlite3_bind_double(st, 5, r->updates_per_s);
+	bind_maybe(st, 6, r->zscore);
+	sqlite3_bind_text(st, 7, hist, -1, SQLITE_TRANSIENT);
+	return step_done(q, st, "upsert rate");
+}
+
 static void bind_gtp(sqlite3_stmt *st, const char *group, const char *topic, int32_t partition)
 {
 	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
@@ -300,7 +330,7 @@ static tf_err sq_delete_ticks_before(tf_store *s, int64_t before_ms)
 static void *sq_native(tf_store *s) { return ((sq_store *)s)->db; }
 
 static const tf_store_ops sq_ops = {
-	"sqlite", sq_close, sq_begin, sq_put_tick, sq_put_candle, sq_put_alert, sq_put_state, sq_put_offset,
+	"sqlite", sq_close, sq_begin, sq_put_tick, sq_put_candle, sq_put_alert, sq_put_rate, sq_put_state, sq_put_offset,
 	sq_commit, sq_rollback, sq_get_offset, sq_load_state, sq_reset_partition, sq_delete_ticks_before,
 	sq_native,
 };

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char why[160];
 		(void)tf_engine_add(e, &t, &v, why, sizeof why);
 	}
-	tf_engine_sink sink = {NULL, NULL, NULL, NULL};
+	tf_engine_sink sink = {NULL, NULL, NULL, NULL, NULL};
 	(void)drain_all(e, &sink);
 	tf_engine_free(e);
 	return 0;

@@ -16,6 +16,7 @@ setup_stream $N 200 11
 run_stream ref "sqlite:$TF_TMP/ref.db" ref --threads 2
 $PY "$D/model.py" "$TF_TMP/rec.tsv" "$TF_TMP/ref.db" | tee "$TF_TMP/model.txt" || fail "engine differs from the reference model"
 dump "$TF_TMP/ref.db" "$TF_TMP/ref.txt"
+[[ $(sqlite3 "$TF_TMP/ref.db" "SELECT count(DISTINCT scope) FROM rates WHERE updates > 0") == 4 ]] || fail "no sliding windows for the 4 partitions"
 
 # 2. DLQ: late and corrupt records, each once, with its reason
 late=$(sed -E 's/.* ([0-9]+) late, ([0-9]+) corrupt.*/\1/' "$TF_TMP/model.txt")
@@ -48,7 +49,7 @@ PYEND
 
 # 3. kill -9 at random instants, restart each time
 offsets() { sqlite3 "$TF_TMP/crash.db" "SELECT coalesce(sum(next_offset),0) FROM stream_offsets WHERE consumer_group='crash'" 2>/dev/null || echo 0; }
-mid=0 i=0
+mid=0 i=0 prev=0 delay=150 # ms after assignment; adapted so that each life commits some but not all
 while ((mid < 12 && i < 30)); do
 	i=$((i + 1))
 	log=$TF_TMP/crash$i.log
@@ -57,12 +58,15 @@ while ((mid < 12 && i < 30)); do
 	pid=$!
 	TF_PIDS+=($pid)
 	wait_log "$log" "assigned" 30
-	sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
+	d=$((delay + RANDOM % delay))
+	sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
 	kill -9 $pid
 	wait $pid 2>/dev/null || true
 	done_=$(offsets)
 	echo "kill $i: $done_ of $N records committed"
 	((done_ < N)) && mid=$((mid + 1))
+	if ((done_ == prev)); then delay=$((delay + 150)); elif ((done_ - prev > N / 10 && delay > 100)); then delay=$((delay / 2)); fi
+	prev=$done_
 done
 ((mid >= 10)) || fail "only $mid kills landed mid-run"
 run_stream crash-final "sqlite:$TF_TMP/crash.db" crash --threads 2

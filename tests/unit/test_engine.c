@@ -44,7 +44,25 @@ typedef struct {
 	size_t n, cap;
 	tf_alert_row *alerts;
 	size_t na, cap_a;
+	tf_rate_row *rates;
+	size_t nr, cap_r;
 } table;
+
+static tf_err on_rate(void *ud, const tf_rate_row *r)
+{
+	table *t = ud;
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->rates[i].window_end == r->window_end) {
+			t->rates[i] = *r;
+			return TF_OK;
+		}
+	if (t->nr == t->cap_r) {
+		t->cap_r = t->cap_r ? t->cap_r * 2 : 64;
+		t->rates = realloc(t->rates, t->cap_r * sizeof *t->rates);
+	}
+	t->rates[t->nr++] = *r;
+	return TF_OK;
+}
 
 static tf_err on_candle(void *ud, const tf_candle_row *r)
 {
@@ -99,6 +117,7 @@ static void table_free(table *t)
 {
 	free(t->rows);
 	free(t->alerts);
+	free(t->rates);
 }
 
 static tf_engine *make(int64_t lateness)
@@ -158,7 +177,7 @@ TF_TEST(engine_candle_by_event_time_with_out_of_order_and_late)
 	tf_engine *e = make(2000);
 	TF_CHECK(e);
 	table t = {0};
-	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, &t};
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 1000, 100, 100, 1000)), TF_TICK_ACCEPTED);
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 5000, 103, 100, 1010)), TF_TICK_ACCEPTED);
 	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 500, 99, 100, 995)), TF_TICK_ACCEPTED); /* out of order: new open */
@@ -208,7 +227,7 @@ TF_TEST(engine_dead_symbol_gives_null_not_inf)
 {
 	tf_engine *e = make(0);
 	table t = {0};
-	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, &t};
 	for (int i = 0; i < 3; i++)
 		TF_CHECK_EQ_INT(add(e, mini("DEADUSDT", T0 + i * 1000, 0, 0, 0)), TF_TICK_ACCEPTED);
 	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
@@ -226,7 +245,7 @@ TF_TEST(engine_alerts_once_per_episode)
 {
 	tf_engine *e = make(0);
 	table t = {0};
-	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, &t};
 	/* 24 h change: 6 % (raise), 7 % (same episode), 1 % (ends), 8 % (new episode) */
 	add(e, mini("ETHUSDT", T0 + 1000, 106, 100, 1));
 	add(e, mini("ETHUSDT", T0 + 2000, 107, 100, 1));
@@ -259,7 +278,7 @@ TF_TEST(engine_volatility_above_cross_sectional_q3)
 {
 	tf_engine *e = make(0);
 	table t = {0};
-	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, &t};
 	const char *syms[] = {"AUSDT", "BUSDT", "CUSDT", "DUSDT", "EUSDT"};
 	/* minute 0: ranges 1,2,3,4,20 % ; minute 1: same; minute 2: all equal */
 	for (int m = 0; m < 3; m++)
@@ -286,7 +305,7 @@ TF_TEST(engine_return_beyond_k_sigma)
 {
 	tf_engine *e = make(0);
 	table t = {0};
-	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, &t};
 	double price = 100;
 	for (int m = 0; m < 30; m++) {
 		double close = m == 20 || m == 21 ? price * 1.2 : price * (m % 2 ? 1.001 : 0.999);
@@ -318,7 +337,7 @@ TF_TEST(engine_decodes_real_sample_frame)
 	TF_CHECK(frame);
 	tf_engine *e = make(2000);
 	table t = {0};
-	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, &t};
 	tf_tick_handler h = {feed_tick, NULL, e};
 	tf_msg_kind kind;
 	tf_decode_err derr;
@@ -365,7 +384,7 @@ static size_t gen(tf_tick *out, size_t n, int nsym)
 		int s = (int)(rnd() % (uint64_t)nsym);
 		if (s == nsym - 1 && i > n / 3 && i < 2 * n / 3)
 			s = 1; /* the last symbol goes silent for a while: stale */
-		now += (int64_t)(rnd() % 400);
+		now += (int64_t)(rnd() % (i > 6 * n / 10 && i < 65 * n / 100 ? 40 : 400)); /* a burst: trend */
 		int64_t t = now;
 		uint64_t r = rnd() % 100;
 		if (r < 10)
@@ -502,6 +521,7 @@ static tf_err fail_candle(void *ud, const tf_candle_row *r)
 
 static tf_err b_candle(void *ud, const tf_candle_row *r) { return on_candle(((both *)ud)->t, r); }
 static tf_err b_alert(void *ud, const tf_alert_row *a) { return on_alert(((both *)ud)->t, a); }
+static tf_err b_rate(void *ud, const tf_rate_row *r) { return on_rate(((both *)ud)->t, r); }
 static tf_err b_state(void *ud, const char *s, const void *blob, size_t len) { return on_state(((both *)ud)->st, s, blob, len); }
 
 TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
@@ -520,7 +540,7 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 	tf_engine *a = NULL;
 	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &a), TF_OK);
 	table ta = {0}, tb = {0};
-	tf_engine_sink sa = {on_candle, on_alert, NULL, &ta};
+	tf_engine_sink sa = {on_candle, on_alert, on_rate, NULL, &ta};
 	size_t nacc = 0, late = 0;
 	for (size_t i = 0; i < N; i++) {
 		tf_verdict v;
@@ -551,9 +571,9 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 	static state_store ss;
 	memset(&ss, 0, sizeof ss);
 	both bb = {&tb, &ss};
-	tf_engine_sink sb = {b_candle, b_alert, b_state, &bb};
+	tf_engine_sink sb = {b_candle, b_alert, b_rate, b_state, &bb};
 	tf_buf part;
-	tf_buf_init(&part, 4096);
+	tf_buf_init(&part, 1 << 16);
 	tf_engine *b = NULL;
 	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &b), TF_OK);
 	int restores = 0;
@@ -564,7 +584,7 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 		if (rnd() % 700 == 0) {
 			/* a store that fails mid-batch: nothing may be lost by draining again */
 			int budget = (int)(rnd() % 20);
-			tf_engine_sink failing = {fail_candle, NULL, NULL, &budget};
+			tf_engine_sink failing = {fail_candle, NULL, NULL, NULL, &budget};
 			TF_CHECK_EQ_INT(tf_engine_drain(b, &failing), budget < 0 ? TF_ERR_IO : TF_OK);
 			TF_CHECK_EQ_INT(drain_all(b, &sb), TF_OK);
 			tf_buf_reset(&part);
@@ -580,6 +600,14 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 	}
 	TF_CHECK_EQ_INT(drain_all(b, &sb), TF_OK);
 	TF_CHECK(restores >= 10);
+	/* sliding windows: one per 5 s of event time, each identical after the restores */
+	TF_CHECK(ta.nr > 100);
+	TF_CHECK_EQ_INT(ta.nr, tb.nr);
+	for (size_t i = 0; i < ta.nr; i++) {
+		const tf_rate_row *x = &ta.rates[i], *y = &tb.rates[i];
+		TF_CHECK(x->window_end == y->window_end && x->updates == y->updates && maybe_eq(x->zscore, y->zscore) &&
+			 !memcmp(x->hist, y->hist, sizeof x->hist));
+	}
 	TF_CHECK_EQ_INT(ta.n, tb.n);
 	TF_CHECK_EQ_INT(ta.na, tb.na);
 	for (size_t i = 0; i < ta.n; i++) {
@@ -600,7 +628,7 @@ TF_TEST(engine_matches_reference_and_restores_from_checkpoints)
 		TF_CHECK(tf_engine_load_symbol(c, ss.blob[1], cut) != TF_OK);
 	for (size_t cut = 0; cut < part.len; cut++)
 		TF_CHECK(tf_engine_load_partition(c, part.data, cut) != TF_OK);
-	ss.blob[1][3 + strlen(ss.sym[1]) + 8 + 4] = 200; /* nrets */
+	ss.blob[1][3 + strlen(ss.sym[1]) + 8 + 16 + TF_ALERT_KINDS_] = 200; /* nrets */
 	TF_CHECK(tf_engine_load_symbol(c, ss.blob[1], ss.len[1]) != TF_OK);
 	tf_engine_stats_get(c, &st);
 	TF_CHECK_EQ_INT(st.symbols, 0);
@@ -628,7 +656,7 @@ TF_TEST(engine_trades_give_exact_volume_and_vwap)
 {
 	tf_engine *e = make(2000);
 	table t = {0};
-	tf_engine_sink sink = {on_candle, on_alert, NULL, &t};
+	tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, &t};
 	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 1000, 10, 1)), TF_TICK_ACCEPTED);
 	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 2000, 20, 3)), TF_TICK_ACCEPTED);
 	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 3000, 15, 0)), TF_TICK_ACCEPTED);
@@ -644,6 +672,36 @@ TF_TEST(engine_trades_give_exact_volume_and_vwap)
 	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
 	r = find(&t, "ETHUSDT", 60000, T0);
 	TF_CHECK(r && !r->vwap.valid);
+	table_free(&t);
+	tf_engine_free(e);
+}
+
+TF_TEST(engine_sliding_windows_rates_and_trend)
+{
+	tf_engine *e = make(0);
+	tf_engine_set_scope(e, "p7");
+	table t = {0};
+	tf_engine_sink sink = {on_candle, on_alert, on_rate, NULL, &t};
+	/* one update a second for 5 minutes, price rising 0.05 % each time; then 20 a second */
+	double price = 100;
+	for (int i = 0; i < 300; i++, price *= 1.0005)
+		add(e, mini("BTCUSDT", T0 + i * 1000, price, 100, 1));
+	for (int i = 0; i < 400; i++)
+		add(e, mini("ETHUSDT", T0 + 300000 + i * 50, 100, 100, 1));
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
+	TF_CHECK(t.nr > 60);
+	const tf_rate_row *r = NULL;
+	for (size_t i = 0; i < t.nr; i++)
+		if (t.rates[i].window_end == T0 + 120000)
+			r = &t.rates[i];
+	TF_CHECK(r && !strcmp(r->scope, "p7") && r->size_ms == 60000);
+	TF_CHECK_EQ_INT(r->updates, 60); /* (T0 + 60 s, T0 + 120 s] by 5 s buckets: 60 records */
+	TF_CHECK(r->updates_per_s == 1.0);
+	TF_CHECK_EQ_INT(r->hist[5], 60); /* +0.05 %: the 0.01 %..0.1 % bin */
+	TF_CHECK(r->zscore.valid && r->zscore.v > 0); /* a full window above the ramp-up history */
+	/* the burst: one trend alert for partition 7 */
+	size_t trend = count_alerts(&t, "@p7", TF_ALERT_TREND);
+	TF_CHECK_EQ_INT(trend, 1);
 	table_free(&t);
 	tf_engine_free(e);
 }

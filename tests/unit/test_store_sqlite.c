@@ -79,7 +79,11 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "ticks", 3, "", "\x01\x00\x02", 3), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "ticks", 3, "BTCUSDT", "abc", 3), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1234), TF_OK);
+	tf_rate_row rate = {"p3", 1700000005000, 60000, 120, 2.0, {false, 0}, {1, 2, 3, 4, 5, 6, 7, 8}};
+	TF_CHECK_EQ_INT(tf_store_put_rate(s, &rate), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
+	CHECK_Q(path, "SELECT updates || ' ' || updates_per_s || ' ' || coalesce(zscore, 'NULL') || ' ' || returns_hist FROM rates",
+		"120 2.0 NULL 1,2,3,4,5,6,7,8");
 	CHECK_Q(path, "SELECT last || ' ' || volume_24h FROM ticks", "0.02456700 79000000000000.00000000");
 	CHECK_Q(path, "SELECT close || ' ' || updates || ' ' || final || ' ' || ret FROM candles", "0.02500000 3 0 0.125");
 	CHECK_Q(path, "SELECT coalesce(ma7, 'NULL') FROM candles", "NULL");

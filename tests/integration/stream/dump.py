@@ -13,6 +13,7 @@ TABLES = {
                 " mid ret rel_volatility ma7 ma25 stddev_logret vwap change_24h_pct",
                 "s s i d d d d d d i i i d f f f f f f f f"),
     "alerts": ("id", "id symbol kind event_time value threshold detail", "i s s i f f s"),
+    "rates": ("scope, window_end", "scope window_end size_ms updates updates_per_s zscore returns_hist", "s i i i f f s"),
 }
 
 def norm(v, kind):

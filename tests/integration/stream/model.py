@@ -211,7 +211,8 @@ for p, groups in finals_1m.items():
             if cond and not vol_ep.get(s):
                 alerts.add((s, "volatility", ot + I0))
             vol_ep[s] = cond
-got_alerts = set(con.execute("SELECT symbol, kind, event_time FROM alerts"))
+# trend alerts (sliding windows) are checked by the unit tests and the crash equality, not here
+got_alerts = set(con.execute("SELECT symbol, kind, event_time FROM alerts WHERE kind != 'trend'"))
 for a in sorted(alerts - got_alerts):
     err(f"alert {a} expected, not in the store")
 for a in sorted(got_alerts - alerts):
