@@ -176,10 +176,18 @@ static int64_t get_i64(rd *r)
 	return (int64_t)v;
 }
 
+/* A decimal no parser could have produced (more than TF_DEC_MAX_INT_DIGITS integer digits) marks
+ * the blob bad: arithmetic on restored values (close - open, high - low) must not overflow. */
 static tf_dec get_dec(rd *r)
 {
+	static const tf_dec limit = (tf_dec)10000000000000000000ULL * (tf_dec)1000000000; /* 1e28 = 1e20 units */
 	uint64_t lo = (uint64_t)get_i64(r), hi = (uint64_t)get_i64(r);
-	return (tf_dec)(((unsigned __int128)hi << 64) | lo);
+	tf_dec v = (tf_dec)(((unsigned __int128)hi << 64) | lo);
+	if (v >= limit || v <= -limit) {
+		r->bad = true;
+		return 0;
+	}
+	return v;
 }
 
 static double get_f64(rd *r)
