@@ -80,8 +80,10 @@ function isMini(e) {
 async function request(c, msg, id) {
 	const before = c.msgs.length;
 	c.ws.send(JSON.stringify(msg));
-	await until(c, `reply to ${JSON.stringify(msg)}`, () => c.msgs.slice(before).some((m) => m.id === id || (m.code !== undefined && id === undefined)), 5000);
-	return c.msgs.slice(before).find((m) => m.id === id || (m.code !== undefined && id === undefined));
+	// id undefined: the reply is an error without an id; stream data (no id either) must not match
+	const isReply = (m) => (id === undefined ? m.code !== undefined : m.id === id);
+	await until(c, `reply to ${JSON.stringify(msg)}`, () => c.msgs.slice(before).some(isReply), 5000);
+	return c.msgs.slice(before).find(isReply);
 }
 
 async function expectHttpStatus(path, status) {
