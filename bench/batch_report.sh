@@ -40,7 +40,10 @@ SELECT symbol FROM ticker_snapshots WHERE $R ORDER BY $VOL DESC, symbol LIMIT 5;
 t4=$(now)
 # DuckDB over the same batch exported as CSV (when its npm package can be installed)
 dk=""
-if [[ -d bench/duckdb/node_modules/@duckdb/node-api ]] || npm ci --prefix bench/duckdb --no-audit --no-fund --loglevel=error >/dev/null 2>&1; then
+# (npm ci first; bench/duckdb/package-lock.json lacks the other platforms' optional bindings, so
+# fall back to an install that leaves the lock file alone)
+if [[ -d bench/duckdb/node_modules/@duckdb/node-api ]] || npm ci --prefix bench/duckdb --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
+	(cd bench/duckdb && npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
 	sqlite3 -header -csv "$DB" "SELECT symbol, open, high, low, last, quote_volume, dead, quote FROM ticker_snapshots WHERE run_ts=1700000000000" >"$T/b.csv"
 	read -r _ dk_s _ dk_n _ dk_best < <(node bench/batch_duckdb.mjs "$T/b.csv" USDT)
 	dk=$(awk -v s="$dk_s" 'BEGIN { printf "%d", s * 1000 }')

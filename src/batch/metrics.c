@@ -7,10 +7,13 @@
 #include <string.h>
 #include <time.h>
 
-/* The nearest double of a decimal, through its exact text (strtod rounds correctly), so that the
- * numbers equal what a database computes from the same stored text. */
+/* The nearest double of a decimal, so that the numbers equal what a database computes from the
+ * same stored text. Below 2^53 units both the unit count and 1e8 are exact doubles and IEEE
+ * division rounds correctly, which is what strtod of the text gives; above, through the text. */
 static double dbl(tf_dec v)
 {
+	if (v > -((tf_dec)1 << 53) && v < ((tf_dec)1 << 53))
+		return (double)(int64_t)v / 1e8;
 	char s[TF_DEC_STR_MAX];
 	tf_dec_format(v, s);
 	return strtod(s, NULL);
@@ -36,27 +39,69 @@ static void fill_metric(tf_metric *m, const tf_snapshot *r)
 		m->rel_vol_pct = m->spread / m->mid * 100;
 	}
 	m->epoch_s = r->close_time / 1000;
-	time_t t = (time_t)m->epoch_s;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(m->date, sizeof m->date, "%Y-%m-%d", &tm);
+	/* a batch shares one or two dates: format each day once */
+	static _Thread_local int64_t cached_day = INT64_MIN;
+	static _Thread_local char cached[11];
+	int64_t day = m->epoch_s >= 0 ? m->epoch_s / 86400 : (m->epoch_s - 86399) / 86400;
+	if (day != cached_day) {
+		time_t t = (time_t)(day * 86400);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(cached, sizeof cached, "%Y-%m-%d", &tm);
+		cached_day = day;
+	}
+	memcpy(m->date, cached, sizeof m->date);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Moves the k-th smallest of a[0..n) to a[k], smaller ones before it, larger after (Hoare's
+ * quickselect, median-of-three pivot): O(n) on average, where a full sort would be O(n log n). */
+static void select_kth(double *a, size_t n, size_t k)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		double x = a[lo], y = a[mid], z = a[hi];
+		double pivot = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i <= j) {
+				double t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
 }
 
-/* Quantile by linear interpolation between closest ranks (as numpy's default). */
-static double quantile(const double *sorted, size_t n, double q)
+/* Quantile by linear interpolation between closest ranks (as numpy's default); reorders a. */
+static double quantile(double *a, size_t n, double q)
 {
 	if (!n)
 		return 0;
 	double pos = q * (double)(n - 1);
 	size_t i = (size_t)pos;
 	double frac = pos - (double)i;
-	return i + 1 < n ? sorted[i] + frac * (sorted[i + 1] - sorted[i]) : sorted[i];
+	select_kth(a, n, i);
+	if (i + 1 >= n || frac == 0)
+		return a[i];
+	double next = a[i + 1];
+	for (size_t k = i + 2; k < n; k++) /* the (i+1)-th smallest is the least of what lies above */
+		next = a[k] < next ? a[k] : next;
+	return a[i] + frac * (next - a[i]);
 }
 
 typedef enum { BY_RET_DESC, BY_RET_ASC, BY_VOLUME, BY_VOL } order;
@@ -175,8 +220,6 @@ static tf_err aggregate(tf_report_data *d)
 	}
 	d->mean_ret_pct = d->n_ret ? sum_ret / (double)d->n_ret : 0;
 	d->mean_vol_pct = d->n_vol ? sum_vol / (double)d->n_vol : 0;
-	qsort(rets, d->n_ret, sizeof *rets, cmp_double);
-	qsort(vols, d->n_vol, sizeof *vols, cmp_double);
 	d->median_ret_pct = quantile(rets, d->n_ret, 0.5);
 	d->vol_q1 = quantile(vols, d->n_vol, 0.25);
 	d->vol_median = quantile(vols, d->n_vol, 0.5);

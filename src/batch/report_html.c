@@ -167,18 +167,56 @@ static tf_err symbol_row(tf_buf *b, const tf_metric *m)
 	return TF_OK;
 }
 
+/* Keeps the cap rows that sort first by volume in a heap whose root is the last of them, so a
+ * million rows cost O(n log cap) rather than a full sort; then sorts the kept ones. */
+static void heap_down(const tf_metric **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && by_volume_desc(&h[l], &h[m]) > 0)
+			m = l;
+		if (r < n && by_volume_desc(&h[r], &h[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		const tf_metric *t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static size_t top_by_volume(const tf_report_data *d, const tf_metric **h, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		const tf_metric *m = &d->m[i];
+		if (!m->ranked)
+			continue;
+		if (n < cap) {
+			h[n++] = m;
+			if (n == cap)
+				for (size_t k = n / 2; k-- > 0;)
+					heap_down(h, n, k);
+		} else if (by_volume_desc(&m, &h[0]) < 0) {
+			h[0] = m;
+			heap_down(h, n, 0);
+		}
+	}
+	qsort(h, n, sizeof *h, by_volume_desc);
+	return n;
+}
+
 static tf_err symbols_table(tf_buf *b, const tf_report_data *d, size_t cap)
 {
 	tf_err err;
-	const tf_metric **list = malloc((d->ranked ? d->ranked : 1) * sizeof *list);
+	size_t n = d->ranked;
+	if (cap > n)
+		cap = n;
+	const tf_metric **list = malloc((cap ? cap : 1) * sizeof *list);
 	if (!list)
 		return TF_ERR_NOMEM;
-	size_t n = 0;
-	for (size_t i = 0; i < d->n; i++)
-		if (d->m[i].ranked)
-			list[n++] = &d->m[i];
-	qsort(list, n, sizeof *list, by_volume_desc);
-	size_t shown = n < cap ? n : cap;
+	size_t shown = top_by_volume(d, list, cap);
 	err = tf_buf_appendf(b,
 			     "<div id=\"symbols\">" H2 "Per-symbol statistics</h2><p style=\"font-size:13px\">%zu of %zu live "
 			     "%s pairs, by volume. Spread = high &#8722; low; mid = (high + low) / 2; volatility = spread / mid; "

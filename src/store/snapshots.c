@@ -38,31 +38,49 @@ tf_err tf_store_load_candle_summary(tf_store *s, const char *interval, int64_t f
 
 void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]) { tf_dec_format(v, out); }
 
-static tf_err dec_col(tf_store *s, const char *v, const char *name, tf_dec *out)
+static tf_err dec_col(tf_store *s, const char *v, int len, const char *name, tf_dec *out)
 {
 	*out = 0;
 	if (!v)
 		return TF_OK;
-	if (tf_dec_parse(v, strlen(v), out)) {
+	if (tf_dec_parse(v, (size_t)len, out)) {
 		snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not a decimal", name, v);
 		return TF_ERR_PARSE;
 	}
 	return TF_OK;
 }
 
-static tf_err int_col(tf_store *s, const char *v, const char *name, int64_t *out)
+/* [-]digits, at most 18 of them (well inside int64): all a stored count or time can be. */
+static tf_err int_col(tf_store *s, const char *v, int len, const char *name, int64_t *out)
 {
 	*out = 0;
 	if (!v)
 		return TF_OK;
-	char *end;
-	long long x = strtoll(v, &end, 10);
-	if (end == v || *end) {
-		snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not an integer", name, v);
-		return TF_ERR_PARSE;
+	int i = len > 0 && v[0] == '-';
+	int64_t x = 0;
+	if (len - i < 1 || len - i > 18)
+		goto bad;
+	for (; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			goto bad;
+		x = x * 10 + (v[i] - '0');
 	}
-	*out = x;
+	*out = v[0] == '-' ? -x : x;
 	return TF_OK;
+bad:
+	snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not an integer", name, v);
+	return TF_ERR_PARSE;
+}
+
+/* Copies a text column into a fixed field; longer values are cut (symbols are <= 31 bytes). */
+static void text_col(char *dst, size_t cap, const char *v, int len)
+{
+	size_t n = v ? (size_t)len : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, v, n);
+	dst[n] = 0;
 }
 
 static tf_err grow(tf_store *s, tf_snap_list *l)
@@ -82,7 +100,7 @@ static tf_err grow(tf_store *s, tf_snap_list *l)
 	return TF_OK;
 }
 
-static tf_err add_snapshot(tf_store *s, tf_snap_list *l, const char *const *c)
+static tf_err add_snapshot(tf_store *s, tf_snap_list *l, const char *const *c, const int *n)
 {
 	tf_err err = grow(s, l);
 	if (err)
@@ -90,40 +108,41 @@ static tf_err add_snapshot(tf_store *s, tf_snap_list *l, const char *const *c)
 	tf_snapshot *r = &l->rows[l->n];
 	memset(r, 0, sizeof *r);
 	int64_t dead = 0;
-	snprintf(r->symbol, sizeof r->symbol, "%s", c[SNAP_SYMBOL] ? c[SNAP_SYMBOL] : "");
-	snprintf(r->quote, sizeof r->quote, "%s", c[SNAP_QUOTE] ? c[SNAP_QUOTE] : "");
-	if ((err = dec_col(s, c[SNAP_OPEN], "open", &r->open)) || (err = dec_col(s, c[SNAP_HIGH], "high", &r->high)) ||
-	    (err = dec_col(s, c[SNAP_LOW], "low", &r->low)) || (err = dec_col(s, c[SNAP_LAST], "last", &r->last)) ||
-	    (err = dec_col(s, c[SNAP_VOLUME], "volume", &r->volume)) ||
-	    (err = dec_col(s, c[SNAP_QUOTE_VOLUME], "quote_volume", &r->quote_volume)) ||
-	    (err = dec_col(s, c[SNAP_PCT], "price_change_pct", &r->price_change_pct)) ||
-	    (err = int_col(s, c[SNAP_TRADES], "trades", &r->trades)) ||
-	    (err = int_col(s, c[SNAP_CLOSE_TIME], "close_time", &r->close_time)) ||
-	    (err = int_col(s, c[SNAP_DEAD], "dead", &dead)))
+	text_col(r->symbol, sizeof r->symbol, c[SNAP_SYMBOL], n[SNAP_SYMBOL]);
+	text_col(r->quote, sizeof r->quote, c[SNAP_QUOTE], n[SNAP_QUOTE]);
+	if ((err = dec_col(s, c[SNAP_OPEN], n[SNAP_OPEN], "open", &r->open)) || (err = dec_col(s, c[SNAP_HIGH], n[SNAP_HIGH], "high", &r->high)) ||
+	    (err = dec_col(s, c[SNAP_LOW], n[SNAP_LOW], "low", &r->low)) || (err = dec_col(s, c[SNAP_LAST], n[SNAP_LAST], "last", &r->last)) ||
+	    (err = dec_col(s, c[SNAP_VOLUME], n[SNAP_VOLUME], "volume", &r->volume)) ||
+	    (err = dec_col(s, c[SNAP_QUOTE_VOLUME], n[SNAP_QUOTE_VOLUME], "quote_volume", &r->quote_volume)) ||
+	    (err = dec_col(s, c[SNAP_PCT], n[SNAP_PCT], "price_change_pct", &r->price_change_pct)) ||
+	    (err = int_col(s, c[SNAP_TRADES], n[SNAP_TRADES], "trades", &r->trades)) ||
+	    (err = int_col(s, c[SNAP_CLOSE_TIME], n[SNAP_CLOSE_TIME], "close_time", &r->close_time)) ||
+	    (err = int_col(s, c[SNAP_DEAD], n[SNAP_DEAD], "dead", &dead)))
 		return err;
 	r->dead = dead != 0;
 	l->n++;
 	return TF_OK;
 }
 
-static tf_err add_candle(tf_store *s, tf_snap_list *l, const char *const *c)
+static tf_err add_candle(tf_store *s, tf_snap_list *l, const char *const *c, const int *n)
 {
 	tf_dec o, h, lo, cl, v, qv;
 	int64_t t;
 	tf_err err;
-	if ((err = int_col(s, c[CND_OPEN_TIME], "open_time", &t)) || (err = dec_col(s, c[CND_OPEN], "open", &o)) ||
-	    (err = dec_col(s, c[CND_HIGH], "high", &h)) || (err = dec_col(s, c[CND_LOW], "low", &lo)) ||
-	    (err = dec_col(s, c[CND_CLOSE], "close", &cl)) || (err = dec_col(s, c[CND_VOLUME], "volume", &v)) ||
-	    (err = dec_col(s, c[CND_QUOTE_VOLUME], "quote_volume", &qv)))
+	if ((err = int_col(s, c[CND_OPEN_TIME], n[CND_OPEN_TIME], "open_time", &t)) || (err = dec_col(s, c[CND_OPEN], n[CND_OPEN], "open", &o)) ||
+	    (err = dec_col(s, c[CND_HIGH], n[CND_HIGH], "high", &h)) || (err = dec_col(s, c[CND_LOW], n[CND_LOW], "low", &lo)) ||
+	    (err = dec_col(s, c[CND_CLOSE], n[CND_CLOSE], "close", &cl)) || (err = dec_col(s, c[CND_VOLUME], n[CND_VOLUME], "volume", &v)) ||
+	    (err = dec_col(s, c[CND_QUOTE_VOLUME], n[CND_QUOTE_VOLUME], "quote_volume", &qv)))
 		return err;
-	const char *sym = c[CND_SYMBOL] ? c[CND_SYMBOL] : "";
+	char sym[TF_SYMBOL_MAX];
+	text_col(sym, sizeof sym, c[CND_SYMBOL], n[CND_SYMBOL]);
 	tf_snapshot *r = l->n ? &l->rows[l->n - 1] : NULL;
 	if (!r || strcmp(r->symbol, sym)) {
 		if ((err = grow(s, l)))
 			return err;
 		r = &l->rows[l->n++];
 		memset(r, 0, sizeof *r);
-		snprintf(r->symbol, sizeof r->symbol, "%s", sym);
+		memcpy(r->symbol, sym, sizeof sym);
 		r->open = o;
 		r->high = h;
 		r->low = lo;
@@ -140,7 +159,7 @@ static tf_err add_candle(tf_store *s, tf_snap_list *l, const char *const *c)
 	return TF_OK;
 }
 
-tf_err tf_snap_list_add(tf_store *s, tf_snap_list *l, const char *const *col)
+tf_err tf_snap_list_add(tf_store *s, tf_snap_list *l, const char *const *col, const int *len)
 {
-	return l->candles ? add_candle(s, l, col) : add_snapshot(s, l, col);
+	return l->candles ? add_candle(s, l, col, len) : add_snapshot(s, l, col, len);
 }

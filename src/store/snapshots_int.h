@@ -21,9 +21,10 @@ enum { CND_SYMBOL, CND_OPEN_TIME, CND_OPEN, CND_HIGH, CND_LOW, CND_CLOSE, CND_VO
 #define SNAP_SELECT_COLS "symbol,open,high,low,last,volume,quote_volume,price_change_pct,trades,close_time,dead,quote"
 #define CND_SELECT_COLS "symbol,open_time,open,high,low,close,volume,quote_volume"
 
-/* Adds one row (l->candles: folds it into the symbol's row). TF_ERR_PARSE names the bad column in
- * s->error; TF_ERR_TOO_BIG past TF_SNAPSHOT_MAX_ROWS; TF_ERR_NOMEM. */
-tf_err tf_snap_list_add(tf_store *s, tf_snap_list *l, const char *const *col);
+/* Adds one row (l->candles: folds it into the symbol's row); col[i] is NULL or len[i] bytes of
+ * text. TF_ERR_PARSE names the bad column in s->error; TF_ERR_TOO_BIG past TF_SNAPSHOT_MAX_ROWS;
+ * TF_ERR_NOMEM. */
+tf_err tf_snap_list_add(tf_store *s, tf_snap_list *l, const char *const *col, const int *len);
 
 /* Formats a decimal as text for an INSERT/COPY (exactly 8 decimals). */
 void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]);

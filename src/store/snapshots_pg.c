@@ -142,9 +142,12 @@ tf_err tf_snapshots_pg_load(tf_store *s, void *native, const char *interval, int
 	tf_err err = TF_OK;
 	for (int i = 0, nt = PQntuples(res); i < nt && !err; i++) {
 		const char *col[SNAP_NCOLS];
-		for (int k = 0; k < ncols; k++)
+		int len[SNAP_NCOLS];
+		for (int k = 0; k < ncols; k++) {
 			col[k] = PQgetisnull(res, i, k) ? NULL : PQgetvalue(res, i, k);
-		err = tf_snap_list_add(s, &l, col);
+			len[k] = PQgetlength(res, i, k);
+		}
+		err = tf_snap_list_add(s, &l, col, len);
 	}
 	PQclear(res);
 	if (err) {

@@ -105,9 +105,12 @@ tf_err tf_snapshots_sqlite_load(tf_store *s, void *native, const char *interval,
 	int ncols = interval ? CND_NCOLS : SNAP_NCOLS;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *col[SNAP_NCOLS];
-		for (int i = 0; i < ncols; i++)
+		int len[SNAP_NCOLS];
+		for (int i = 0; i < ncols; i++) {
 			col[i] = (const char *)sqlite3_column_text(st, i);
-		if ((err = tf_snap_list_add(s, &l, col)))
+			len[i] = sqlite3_column_bytes(st, i);
+		}
+		if ((err = tf_snap_list_add(s, &l, col, len)))
 			goto out;
 	}
 	if (rc != SQLITE_DONE)

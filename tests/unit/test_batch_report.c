@@ -148,6 +148,12 @@ static int cmp_ret_desc(const void *a, const void *b)
 	return strcmp(x->row->symbol, y->row->symbol);
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
 static int cmp_ret_asc(const void *a, const void *b)
 {
 	const tf_metric *x = *(const tf_metric *const *)a, *y = *(const tf_metric *const *)b;
@@ -184,6 +190,21 @@ TF_TEST(batch_metrics_top5_matches_naive_sort)
 	TF_CHECK_EQ_INT((int)d.n_worst, 5);
 	for (int i = 0; i < 5; i++)
 		TF_CHECK_EQ_STR(d.m[d.worst[i]].row->symbol, all[i]->row->symbol);
+	/* quartiles (quickselect in metrics.c) equal interpolation over a full sort */
+	double *v = malloc(N * sizeof *v);
+	size_t nv = 0;
+	for (size_t i = 0; i < d.n; i++)
+		if (d.m[i].ranked && d.m[i].has_vol)
+			v[nv++] = d.m[i].rel_vol_pct;
+	qsort(v, nv, sizeof *v, cmp_dbl);
+	const double qs[3] = {0.25, 0.5, 0.75}, got[3] = {d.vol_q1, d.vol_median, d.vol_q3};
+	for (int k = 0; k < 3; k++) {
+		double pos = qs[k] * (double)(nv - 1), frac = pos - floor(pos);
+		size_t i = (size_t)pos;
+		double want = v[i] + (i + 1 < nv ? frac * (v[i + 1] - v[i]) : 0);
+		TF_CHECK(fabs(got[k] - want) < 1e-12);
+	}
+	free(v);
 	free(all);
 	free(rows);
 	tf_report_data_free(&d);
