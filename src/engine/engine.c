@@ -355,6 +355,19 @@ static void make_row(const tf_engine *e, const tf_eng_sym *s, int k, int i, bool
 
 /* ---- merging a record ---- */
 
+/* a * b in decimal units: exact while both fit in 62 bits (any real price and quantity), else
+ * through doubles and clamped, so that crafted input can never overflow 128 bits. */
+static tf_dec mul_dec(tf_dec a, tf_dec b)
+{
+	const tf_dec lim = (tf_dec)1 << 62;
+	if (a < lim && a > -lim && b < lim && b > -lim)
+		return a * b / TF_DEC_SCALE;
+	double d = dd(a) * dd(b);
+	if (!(fabs(d) < 1e28))
+		d = d < 0 ? -1e28 : 1e28;
+	return (tf_dec)(d * 1e8);
+}
+
 static tf_err merge(tf_engine *e, tf_eng_sym *s, const tf_tick *t, tf_dec price)
 {
 	bool is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
@@ -411,7 +424,7 @@ static tf_err merge(tf_engine *e, tf_eng_sym *s, const tf_tick *t, tf_dec price)
 			w->approx = 1;
 		if (trade) {
 			w->vol_exact += t->trade.qty;
-			w->qvol_exact += t->trade.qty * t->trade.price / TF_DEC_SCALE;
+			w->qvol_exact += mul_dec(t->trade.qty, t->trade.price);
 		}
 		w->updates++;
 		/* later windows' volume and averages depend on this one */
