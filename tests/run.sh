@@ -31,14 +31,16 @@ else
 	cp "$logdir/unit.log" "$logdir/unit-crash.log"; record unit-crash 1
 fi
 
-# 2. Fuzz smoke: every target for a few seconds over its seeds.
+# 2. Fuzz smoke: every target for a few seconds over its seeds. A fixed -seed keeps CI repeatable:
+#    open-ended search belongs to `make fuzz`, and what it finds is kept as a seed
+#    (tests/fuzz/seeds/<target>/regress-*) so it is replayed here on every run.
 for f in build/fuzz/fuzz_*; do
 	[[ -x $f ]] || continue
 	name=$(basename "$f")
 	corpus=$(mktemp -d)
 	seeds=tests/fuzz/seeds/$name
 	[[ -d $seeds ]] || seeds=
-	"$f" -max_total_time="$FUZZ_SMOKE_SECONDS" -rss_limit_mb=2048 -print_final_stats=0 "$corpus" $seeds >"$logdir/$name.log" 2>&1
+	"$f" -seed=1 -max_total_time="$FUZZ_SMOKE_SECONDS" -rss_limit_mb=2048 -print_final_stats=0 "$corpus" $seeds >"$logdir/$name.log" 2>&1
 	record "$name" $?
 	rm -rf "$corpus"
 done

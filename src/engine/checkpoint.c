@@ -241,9 +241,19 @@ tf_err tf_engine_load_partition(tf_engine *e, const void *blob, size_t len)
 	}
 	if (r.bad || r.pos != len || have > 1)
 		return TF_ERR_PARSE;
-	if (have && (!time_ok(v[0]) || v[1] != floor_div(v[0] - e->cfg.lateness_ms, e->cfg.intervals_ms[0]) ||
-		     v[2] != floor_div(v[0] - e->cfg.lateness_ms, 1000) || v[3] < 0 || v[4] < 0))
+	/* The watermark fields are derived from max_t; a blob that disagrees is not ours. Before the
+	 * first tick they are all zero (slide_emitted is reset by that tick anyway, but an extreme value
+	 * would overflow the window arithmetic first). */
+	if (v[3] < 0 || v[4] < 0)
 		return TF_ERR_RANGE;
+	if (have) {
+		int64_t wm = v[0] - e->cfg.lateness_ms;
+		if (!time_ok(v[0]) || v[1] != floor_div(wm, e->cfg.intervals_ms[0]) || v[2] != floor_div(wm, 1000) ||
+		    v[5] != floor_div(wm, e->cfg.slide_ms))
+			return TF_ERR_RANGE;
+	} else if (v[0] || v[1] || v[2] || v[5]) {
+		return TF_ERR_RANGE;
+	}
 	e->have_wm = (uint8_t)have;
 	e->max_t = v[0];
 	e->wm = v[0] - e->cfg.lateness_ms;
