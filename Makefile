@@ -76,8 +76,9 @@ $(OUT)/bench/%: $(OUT)/obj/bench/%.o $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ljansson
 
+# `make run ARGS="--symbols 2000"`: everything at once (tickflow up); Ctrl-C stops it cleanly.
 run: all
-	@scripts/run.sh $(OUT)/tickflow
+	$(OUT)/tickflow up $(ARGS)
 
 # The test command of README.md and .ci/run: sanitizer build, unit, fuzz smoke and integration tests.
 test:

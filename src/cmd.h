@@ -14,5 +14,6 @@ int tf_cmd_collect(int argc, char **argv);   /* src/batch/collect_cmd.c */
 int tf_cmd_report(int argc, char **argv);    /* src/batch/report_cmd.c */
 
 int tf_cmd_serve(int argc, char **argv);     /* src/web/serve_cmd.c */
+int tf_cmd_up(int argc, char **argv);        /* src/up/up_cmd.c: all of the above in one process */
 
 #endif

@@ -19,6 +19,7 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const command commands[] = {
+	{"up", "everything at once on one machine: exchange simulator, broker, ingest, stream, dashboard", tf_cmd_up},
 	{"exchange", "a local Binance-compatible exchange (WebSocket + REST) for offline runs and tests", tf_cmd_exchange},
 	{"ingest", "read a market feed (Binance, simulator, replay, Yahoo) and emit one record per update", tf_cmd_ingest},
 	{"broker", "durable single-node Kafka-protocol broker (kcat, librdkafka, kafkajs)", tf_cmd_broker},

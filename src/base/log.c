@@ -1,4 +1,5 @@
-/* log.c — see log.h. Settings are written once at start-up, before threads exist. */
+/* log.c — see log.h. Level and format are written at start-up; under `tickflow up` every command's
+ * thread re-writes them with the same values, as up passes its own on. */
 #include "base/log.h"
 
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 static tf_log_level g_level = TF_LOG_INFO;
 static tf_log_format g_format = TF_LOG_TEXT;
 static const char *g_component = "tickflow";
+/* Set on the threads `tickflow up` runs its commands on: their lines name the command. */
+static _Thread_local const char *t_component;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
 
@@ -40,9 +43,11 @@ void tf_log_setup(tf_log_level level, tf_log_format format, const char *componen
 {
 	g_level = level;
 	g_format = format;
-	if (component)
+	if (component && !t_component) /* under up, the process keeps the name "up" */
 		g_component = component;
 }
+
+void tf_log_set_thread_component(const char *component) { t_component = component; }
 
 int tf_log_enabled(tf_log_level level)
 {
@@ -80,11 +85,12 @@ void tf_log(tf_log_level level, const char *fmt, ...)
 	size_t n;
 	if (g_format == TF_LOG_JSON) {
 		n = (size_t)snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"component\":\"%s\",\"msg\":\"",
-				     ts, level_names[level], g_component);
+				     ts, level_names[level], t_component ? t_component : g_component);
 		n += json_escape(line + n, sizeof line - n - 4, msg);
 		n += (size_t)snprintf(line + n, sizeof line - n, "\"}\n");
 	} else {
-		n = (size_t)snprintf(line, sizeof line, "%s %-5s %s: %s\n", ts, level_names[level], g_component, msg);
+		n = (size_t)snprintf(line, sizeof line, "%s %-5s %s: %s\n", ts, level_names[level],
+				     t_component ? t_component : g_component, msg);
 	}
 	if (n >= sizeof line)
 		n = sizeof line - 1;

@@ -14,6 +14,8 @@ typedef enum { TF_LOG_TEXT, TF_LOG_JSON } tf_log_format;
 tf_err tf_log_parse_level(const char *s, tf_log_level *out);
 tf_err tf_log_parse_format(const char *s, tf_log_format *out);
 void tf_log_setup(tf_log_level level, tf_log_format format, const char *component);
+/* Names the calling thread's lines (NULL: the process-wide name); used by `tickflow up`. */
+void tf_log_set_thread_component(const char *component);
 int tf_log_enabled(tf_log_level level);
 
 void tf_log(tf_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,14 @@
 #define MAX_CONFIG_BYTES (1 << 20)
 #define MAX_NAME 64
 
-static char *g_config_text; /* the config file, edited in place; values point into it */
+/* Loaded config files, edited in place; option values point into them, so they live until
+ * tf_opt_release. A list, because `tickflow up` parses one command after another from one file. */
+typedef struct config_text {
+	struct config_text *next;
+	char text[];
+} config_text;
+static config_text *g_configs;
+static pthread_mutex_t g_configs_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *g_config_path;
 static const char *g_log_level;
@@ -192,26 +200,30 @@ static tf_err load_config(const tf_cmd_spec *spec, const char *path)
 			spec->name, path, strerror(errno));
 		return TF_ERR_USAGE;
 	}
-	free(g_config_text);
-	g_config_text = malloc(MAX_CONFIG_BYTES + 1);
-	if (!g_config_text) {
+	config_text *ct = malloc(sizeof *ct + MAX_CONFIG_BYTES + 1);
+	if (!ct) {
 		fclose(f);
 		return TF_ERR_NOMEM;
 	}
-	size_t n = fread(g_config_text, 1, MAX_CONFIG_BYTES + 1, f);
+	pthread_mutex_lock(&g_configs_mu);
+	ct->next = g_configs;
+	g_configs = ct;
+	pthread_mutex_unlock(&g_configs_mu);
+	char *text = ct->text;
+	size_t n = fread(text, 1, MAX_CONFIG_BYTES + 1, f);
 	fclose(f);
 	if (n > MAX_CONFIG_BYTES) {
 		fprintf(stderr, "tickflow %s: config file '%s' is larger than 1 MiB\n", spec->name, path);
 		return TF_ERR_USAGE;
 	}
-	g_config_text[n] = '\0';
-	if (memchr(g_config_text, '\0', n)) {
+	text[n] = '\0';
+	if (memchr(text, '\0', n)) {
 		fprintf(stderr, "tickflow %s: config file '%s' contains a NUL byte\n", spec->name, path);
 		return TF_ERR_USAGE;
 	}
 	int lineno = 0, in_own = 0, in_other = 0;
 	char *save = NULL;
-	for (char *line = strtok_r(g_config_text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
 		char *hash = strchr(line, '#');
 		if (hash)
@@ -427,6 +439,11 @@ void tf_opt_print_help(const tf_cmd_spec *spec, FILE *f)
 
 void tf_opt_release(void)
 {
-	free(g_config_text);
-	g_config_text = NULL;
+	pthread_mutex_lock(&g_configs_mu);
+	while (g_configs) {
+		config_text *next = g_configs->next;
+		free(g_configs);
+		g_configs = next;
+	}
+	pthread_mutex_unlock(&g_configs_mu);
 }

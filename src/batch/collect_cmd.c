@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/opt.h"
+#include "base/run.h"
 #include "batch/collect.h"
 #include "batch/schedule.h"
 #include "cmd.h"
@@ -69,10 +70,11 @@ int tf_cmd_collect(int argc, char **argv)
 	if (every <= 0) {
 		rc = run_once(&co, store, &st);
 	} else {
-		tf_batch_install_signals();
+		tf_run_signals();
+		tf_run_ready();
 		tf_info("every %lld ms into %s", (long long)every, store);
 		rc = TF_EXIT_OK;
-		for (int64_t n = 0; !tf_batch_stop && (!runs || n < runs); n++) {
+		for (int64_t n = 0; !tf_run_stopping() && (!runs || n < runs); n++) {
 			int64_t now = tf_now_ms();
 			if (!tf_batch_sleep_until(tf_batch_next_slot(now, every)))
 				break;
@@ -81,6 +83,5 @@ int tf_cmd_collect(int argc, char **argv)
 		}
 	}
 	curl_global_cleanup();
-	tf_opt_release();
 	return rc;
 }

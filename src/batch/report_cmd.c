@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/opt.h"
+#include "base/run.h"
 #include "batch/mail.h"
 #include "batch/metrics.h"
 #include "batch/quote.h"
@@ -258,12 +259,10 @@ int tf_cmd_report(int argc, char **argv)
 		return TF_EXIT_OK;
 	if (o.quote && (!*o.quote || strlen(o.quote) > 15 || strspn(o.quote, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(o.quote))) {
 		fprintf(stderr, "tickflow: --quote '%.40s' is not a quote asset (1-15 of A-Z 0-9, e.g. USDT)\n", o.quote);
-		tf_opt_release();
 		return TF_EXIT_USAGE;
 	}
 	if (o.mail_to && !strcmp(o.format, "json")) {
 		fprintf(stderr, "tickflow: --mail-to sends the HTML report; drop --format json\n");
-		tf_opt_release();
 		return TF_EXIT_USAGE;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -271,10 +270,11 @@ int tf_cmd_report(int argc, char **argv)
 	if (o.every <= 0) {
 		rc = run_once(&o);
 	} else {
-		tf_batch_install_signals();
+		tf_run_signals();
+		tf_run_ready();
 		tf_info("every %lld ms into %s", (long long)o.every, o.out);
 		rc = TF_EXIT_OK;
-		for (int64_t i = 0; !tf_batch_stop && (!o.runs || i < o.runs); i++) {
+		for (int64_t i = 0; !tf_run_stopping() && (!o.runs || i < o.runs); i++) {
 			int64_t now = tf_now_ms();
 			if (!tf_batch_sleep_until(tf_batch_next_slot(now, o.every)))
 				break;
@@ -288,6 +288,5 @@ int tf_cmd_report(int argc, char **argv)
 		}
 	}
 	curl_global_cleanup();
-	tf_opt_release();
 	return rc;
 }

@@ -5,19 +5,7 @@
 #include <time.h>
 
 #include "base/clock.h"
-
-volatile sig_atomic_t tf_batch_stop;
-
-static void on_signal(int sig) { tf_batch_stop = 1; }
-
-void tf_batch_install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
+#include "base/run.h"
 
 int64_t tf_batch_next_slot(int64_t now_ms, int64_t every_ms)
 {
@@ -29,7 +17,7 @@ int64_t tf_batch_next_slot(int64_t now_ms, int64_t every_ms)
 bool tf_batch_sleep(int64_t ms)
 {
 	int64_t end = tf_mono_ms() + ms;
-	while (!tf_batch_stop) {
+	while (!tf_run_stopping()) {
 		int64_t left = end - tf_mono_ms();
 		if (left <= 0)
 			return true;
@@ -46,5 +34,5 @@ bool tf_batch_sleep_until(int64_t slot_ms)
 	for (int64_t now = tf_now_ms(); now < slot_ms; now = tf_now_ms())
 		if (!tf_batch_sleep(slot_ms - now < 100 ? slot_ms - now : 100))
 			return false;
-	return !tf_batch_stop;
+	return !tf_run_stopping();
 }

@@ -7,7 +7,6 @@
  * A malformed or oversized frame closes only its connection, with one log line. */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/run.h"
 #include "broker/broker_int.h"
 #include "net/addr.h"
 #include "net/tcp.h"
@@ -28,12 +28,7 @@
 
 #define TICK_MS 10
 
-static tf_loop *volatile g_loop;
-static void on_signal(int sig)
-{
-	if (g_loop)
-		tf_loop_stop(g_loop); /* async-signal-safe */
-}
+static void stop_loop(void *loop) { tf_loop_stop(loop); } /* async-signal-safe */
 
 tf_slot *tf_srv_slot_new(tf_conn *c, int16_t api_key, int16_t version, int32_t corr)
 {
@@ -368,19 +363,16 @@ tf_err tf_server_run(tf_broker *b)
 	tf_timer_init(&b->tick);
 	if ((err = tf_timer_start(b->loop, &b->tick, TICK_MS, on_tick, b)) != TF_OK)
 		goto out;
-	g_loop = b->loop;
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	tf_run_on_stop(stop_loop, b->loop);
+	tf_run_signals();
 	tf_info("broker listening on %s, data in %s", hostport, b->cfg.data_dir);
+	tf_run_ready();
 	err = tf_loop_run(b->loop);
 	tf_info("broker stopping");
 	tf_topics_sync(b);
 	tf_groups_sync(b);
 out:
-	g_loop = NULL;
+	tf_run_on_stop(NULL, NULL);
 	while (b->conns)
 		tf_conn_free(b->conns);
 	if (b->loop) {

@@ -12,7 +12,6 @@
  * a partition the store has never seen starts at the beginning of the log. */
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/opt.h"
+#include "base/run.h"
 #include "cmd.h"
 #include "engine/worker.h"
 
@@ -41,10 +41,9 @@ typedef struct {
 	bool assigned;
 } stream;
 
-static volatile sig_atomic_t stop_requested;
+static atomic_int restore_failed; /* a partition could not be restored: stop, exit 1 */
 static const char *brokers_opt;
 static atomic_int brokers_down_logged; /* the "cannot reach broker" line was logged for this outage */
-static void on_signal(int sig) { stop_requested = 1; }
 
 /* "2024-03-10T12:00:00Z" / "2024-03-10T12:00:00.250Z" / "2024-03-10" (UTC) into ms. */
 static tf_err parse_iso(const char *s, int64_t *ms)
@@ -107,7 +106,7 @@ static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *el
 	*next = -1;
 	if (st->from && p < MAX_PARTITIONS && !st->reset_done[p]) {
 		st->reset_done[p] = 1;
-		for (int k = 0; (err = tf_store_reset_partition(st->store, g, t, p)) == TF_ERR_AGAIN && !stop_requested; k++)
+		for (int k = 0; (err = tf_store_reset_partition(st->store, g, t, p)) == TF_ERR_AGAIN && !tf_run_stopping(); k++)
 			retry_wait(st->store, k);
 		if (err)
 			goto fail;
@@ -131,7 +130,7 @@ static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *el
 	}
 	bool found = false;
 	int64_t off = 0;
-	for (int k = 0; (err = tf_store_get_offset(st->store, g, t, p, &off, &found)) == TF_ERR_AGAIN && !stop_requested; k++)
+	for (int k = 0; (err = tf_store_get_offset(st->store, g, t, p, &off, &found)) == TF_ERR_AGAIN && !tf_run_stopping(); k++)
 		retry_wait(st->store, k);
 	if (err)
 		goto fail;
@@ -144,7 +143,7 @@ static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *el
 	/* load into a fresh engine each attempt, so a retry after a lost connection starts clean */
 	for (;;) {
 		err = tf_store_load_state(st->store, g, t, p, load_blob, e);
-		if (err != TF_ERR_AGAIN || stop_requested)
+		if (err != TF_ERR_AGAIN || tf_run_stopping())
 			break;
 		tf_engine_free(e);
 		e = NULL;
@@ -190,7 +189,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 			tf_engine *e = NULL;
 			int64_t next;
 			if (restore(st, rk, el, &e, &next)) {
-				stop_requested = 1;
+				atomic_store(&restore_failed, 1);
 				rd_kafka_assign(rk, NULL);
 				return;
 			}
@@ -364,10 +363,9 @@ int tf_cmd_stream(int argc, char **argv)
 		threads = MAX_WORKERS;
 	int rc = TF_EXIT_FAILURE;
 	rd_kafka_t *rk = NULL, *producer = NULL;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	tf_run_signals();
 	tf_err err;
-	for (int k = 0; (err = tf_store_open(store_url, &st.store, why, sizeof why)) == TF_ERR_AGAIN && !stop_requested; k++) {
+	for (int k = 0; (err = tf_store_open(store_url, &st.store, why, sizeof why)) == TF_ERR_AGAIN && !tf_run_stopping(); k++) {
 		if (!k)
 			tf_warn("store unavailable (%s); retrying", why);
 		usleep(k < 6 ? (100000u << k) : 5000000u);
@@ -399,7 +397,8 @@ int tf_cmd_stream(int argc, char **argv)
 		st.nworkers == 1 ? "" : "s");
 	atomic_store(&st.stats.last_record_mono_ms, tf_mono_ms());
 	int64_t last_log = tf_mono_ms(), last_records = 0;
-	while (!stop_requested) {
+	tf_run_ready();
+	while (!tf_run_stopping() && !atomic_load(&restore_failed)) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
 		if (m) {
 			if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -423,7 +422,7 @@ int tf_cmd_stream(int argc, char **argv)
 			last_records = r;
 		}
 	}
-	rc = TF_EXIT_OK;
+	rc = atomic_load(&restore_failed) ? TF_EXIT_FAILURE : TF_EXIT_OK;
 	rd_kafka_consumer_close(rk); /* revokes: workers commit and forget their partitions */
 out:
 	for (int i = 0; i < st.nworkers; i++)

@@ -1,25 +1,18 @@
 /* exchange_cmd.c — `tickflow exchange`: options, the simulator, the server, clean stop on
  * SIGINT/SIGTERM. The work is in sim.c (the market) and server.c (the network). */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/opt.h"
+#include "base/run.h"
 #include "cmd.h"
 #include "exchange/server.h"
 #include "exchange/sim.h"
 #include "net/loop.h"
 
-static tf_loop *g_loop; /* for the signal handler */
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (g_loop)
-		tf_loop_stop(g_loop);
-}
+static void stop_loop(void *loop) { tf_loop_stop(loop); } /* async-signal-safe */
 
 static const char *listen_addr, *tls_cert, *tls_key;
 static int64_t nsymbols, seed = -1, rate, ping_interval, pong_timeout, max_conn_age, weight_limit, max_conns,
@@ -117,20 +110,15 @@ int tf_cmd_exchange(int argc, char **argv)
 			errbuf[0] ? errbuf : tf_err_str(err));
 		goto out;
 	}
-	g_loop = loop;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	tf_run_on_stop(stop_loop, loop);
+	tf_run_signals();
 	const char *host_end = strrchr(listen_addr, ':');
 	/* On stderr with the other log lines: stdout stays free for data when piped (make run). */
 	tf_info("listening on %s%.*s:%u (seed %llu, %d symbols%s, history built in %lld ms)",
 		tls_cert ? "wss/https " : "", (int)(host_end ? host_end - listen_addr : 0), listen_addr,
 		(unsigned)tf_xserver_port(srv), (unsigned long long)s, (int)nsymbols, rate ? ", load rate" : "",
 		(long long)(tf_mono_ms() - t0));
+	tf_run_ready();
 	err = tf_loop_run(loop);
 	if (err) {
 		fprintf(stderr, "tickflow exchange: event loop failed: %s\n", tf_err_str(err));
@@ -139,7 +127,7 @@ int tf_cmd_exchange(int argc, char **argv)
 	tf_info("stopping");
 	rc = TF_EXIT_OK;
 out:
-	g_loop = NULL;
+	tf_run_on_stop(NULL, NULL);
 	tf_xserver_free(srv);
 	tf_loop_free(loop);
 	tf_sim_free(sim);

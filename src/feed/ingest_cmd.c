@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/opt.h"
+#include "base/run.h"
 #include "cmd.h"
 #include "feed/pipeline.h"
 #include "feed/sink.h"
@@ -17,13 +18,6 @@
 #include "feed/source_sim.h"
 #include "feed/source_ws.h"
 #include "feed/source_yahoo.h"
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-	g_stop = 1;
-}
 
 static struct {
 	const char *source, *ca_file, *out, *format, *dlq, *record, *yahoo_url, *rest_url;
@@ -126,7 +120,7 @@ static tf_err make_source(tf_source **src, char *errbuf, size_t errcap)
 			.backoff_base_ms = g.backoff_base,
 			.backoff_max_ms = g.backoff_max,
 			.rest_url = g.rest_url,
-			.stop = &g_stop,
+			.stop = tf_run_stop_flag(),
 		};
 		return tf_source_ws_new(&o, src, errbuf, errcap);
 	}
@@ -139,22 +133,11 @@ static tf_err make_source(tf_source **src, char *errbuf, size_t errcap)
 		return tf_source_replay_new(&o, src, errbuf, errcap);
 	}
 	if (has_prefix(s, "yahoo:")) {
-		tf_source_yahoo_opts o = {s + 6, g.yahoo_url, g.poll, g.ca_file, (size_t)g.max_message, &g_stop};
+		tf_source_yahoo_opts o = {s + 6, g.yahoo_url, g.poll, g.ca_file, (size_t)g.max_message, tf_run_stop_flag()};
 		return tf_source_yahoo_new(&o, src, errbuf, errcap);
 	}
 	snprintf(errbuf, errcap, "unknown --source '%.200s'; use binance, url:WSS_URL, sim, replay:FILE or yahoo:SYMS", s);
 	return TF_ERR_USAGE;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal; /* no SA_RESTART: blocking waits return early and see g_stop */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 /* The JSON-lines sink with --out, the Kafka producer otherwise. TF_ERR_USAGE for --dlq without --out. */
@@ -177,7 +160,7 @@ static tf_err make_sink(tf_sink **sink, tf_sink_kafka_stats *ks, char *errbuf, s
 		.connect_timeout_ms = (int)g.broker_timeout,
 		.flush_timeout_ms = (int)g.flush_timeout,
 		.max_message = (size_t)g.max_message,
-		.stop = &g_stop,
+		.stop = tf_run_stop_flag(),
 		.stats = ks,
 	};
 	return tf_sink_kafka_new(&o, sink, errbuf, errcap);
@@ -238,14 +221,15 @@ int tf_cmd_ingest(int argc, char **argv)
 		.decode = g.decode,
 		.limit = (uint64_t)g.limit,
 		.duration_ms = g.duration,
-		.stop = &g_stop,
+		.stop = tf_run_stop_flag(),
 	};
 	if ((err = tf_pipeline_new(&po, &p, errbuf, sizeof errbuf))) {
 		fprintf(stderr, "tickflow ingest: %s\n", errbuf);
 		goto out;
 	}
-	install_signals();
+	tf_run_signals(); /* no SA_RESTART: blocking waits return early and see the stop flag */
 	tf_info("reading %s", src->name);
+	tf_run_ready();
 	int64_t t0 = tf_mono_ms();
 	err = tf_pipeline_run(p);
 	int64_t elapsed = tf_mono_ms() - t0;

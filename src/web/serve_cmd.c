@@ -2,7 +2,6 @@
  * SSE live bus (hub.c) and /metrics (metrics.c) on one HTTP server (net/http_server.h, the same
  * server the exchange simulator uses). Routing, the optional token, and a clean stop on
  * SIGINT/SIGTERM live here. */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -10,6 +9,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/opt.h"
+#include "base/run.h"
 #include "cmd.h"
 #include "net/http_server.h"
 #include "store/query.h"
@@ -26,14 +26,7 @@ typedef struct {
 	const char *token;
 } serve;
 
-static tf_loop *g_loop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (g_loop)
-		tf_loop_stop(g_loop);
-}
+static void stop_loop(void *loop) { tf_loop_stop(loop); } /* async-signal-safe */
 
 /* Compares without an early exit, so the time taken does not reveal a matching prefix. */
 static bool same_secret(const char *a, const char *b, size_t blen)
@@ -230,15 +223,13 @@ int tf_cmd_serve(int argc, char **argv)
 	}
 	tf_info("serve: http://%s%s (port %u), store %s", http, token ? " (token required)" : "",
 		(unsigned)tf_http_server_port(srv), tf_query_kind(sv.q));
-	g_loop = loop;
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	tf_run_on_stop(stop_loop, loop);
+	tf_run_signals();
+	tf_run_ready();
 	rc = tf_loop_run(loop) == TF_OK ? TF_EXIT_OK : TF_EXIT_FAILURE;
 	tf_info("serve: stopping");
 out:
-	g_loop = NULL;
+	tf_run_on_stop(NULL, NULL);
 	tf_http_server_free(srv);
 	tf_web_hub_free(sv.hub);
 	tf_loop_free(loop);
