@@ -31,6 +31,7 @@
 #include "base/opt.h"
 #include "base/run.h"
 #include "cmd.h"
+#include "net/tcp.h"
 #include "up/status.h"
 
 #define MAX_ARGS 40
@@ -303,6 +304,31 @@ static bool make_data_dir(const char *dir)
 	return true;
 }
 
+/* Fails early, naming up's own flag, when one of its addresses is taken (usually another up). The
+ * command that listens there would say so too, but in terms of its own flags. */
+static bool ports_free(const component *cs)
+{
+	const struct {
+		bool used;
+		const char *addr, *flag;
+	} ports[] = {{cs[C_EXCHANGE].enabled, o.exchange_listen, "--exchange-listen"},
+		     {cs[C_BROKER].enabled, o.broker_listen, "--broker-listen"},
+		     {true, o.http, "--http"}};
+	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+		int fd;
+		char why[256];
+		if (!ports[i].used)
+			continue;
+		if (tf_tcp_listen(ports[i].addr, 1, &fd, why, sizeof why)) {
+			fprintf(stderr, "tickflow up: %s (%s); stop what uses it (another tickflow up?) or pass another %s\n", why,
+				ports[i].flag, ports[i].flag);
+			return false;
+		}
+		close(fd);
+	}
+	return true;
+}
+
 /* The option up was given for its own logging and config, handed on to every command. */
 static const char *flag_value(int argc, char **argv, const char *name)
 {
@@ -368,6 +394,9 @@ int tf_cmd_up(int argc, char **argv)
 		fprintf(stderr, "tickflow up: an option value is too long\n");
 		return TF_EXIT_USAGE;
 	}
+
+	if (!ports_free(cs))
+		return TF_EXIT_FAILURE;
 
 	/* Signals: blocked here before any thread exists, so every thread inherits the mask. */
 	sigset_t set;
