@@ -102,7 +102,7 @@ static tf_err set_url(tf_influx *x, const char *url, char *why, size_t why_cap)
 		snprintf(why, why_cap, "precision=%.*s: tickflow writes millisecond timestamps (precision=ms)", (int)(n > 16 ? 16 : n), v);
 		goto out;
 	}
-	if (!((query_param(q, "db", &n) && n) || (query_param(q, "bucket", &n) && n))) {
+	if (!(query_param(q, "db", &n) && n)) {
 		snprintf(why, why_cap, "no database in '%.80s' (add ?db=NAME, e.g. http://127.0.0.1:8086/write?db=tickflow)", url);
 		goto out;
 	}
@@ -196,9 +196,13 @@ static void take_chunks(tf_influx *x)
 		chunk *c = x->head;
 		if (x->post.len && (x->post.len + c->len > x->cfg.max_post_bytes || points + c->points > x->cfg.max_post_points))
 			break;
-		if (tf_buf_append(&x->post, c->data, c->len))
-			break; /* cannot happen: post.max covers the queue; the chunk stays queued */
-		points += c->points;
+		if (tf_buf_append(&x->post, c->data, c->len)) {
+			if (x->post.len)
+				break; /* out of memory: send what we have, the chunk stays queued */
+			x->st.points_dropped += c->points; /* not even one chunk: count it, never spin on it */
+		} else {
+			points += c->points;
+		}
 		x->head = c->next;
 		if (!x->head)
 			x->tail = NULL;
@@ -297,6 +301,8 @@ static void *run(void *arg)
 			if (!x->head)
 				break; /* closing, everything sent */
 			take_chunks(x);
+			if (!x->post.len)
+				continue;
 		}
 		if (x->closing && tf_mono_ms() >= x->deadline_ms)
 			break;

@@ -53,7 +53,8 @@
 #define TF_INFLUX_URL_MAX 2048
 
 typedef struct {
-	const char *url;         /* the write endpoint: http(s)://host:port/write?db=NAME[&rp=..&u=..&p=..] */
+	const char *url;         /* the 1.x write endpoint: http(s)://host:port/write?db=NAME[&rp=..&u=..&p=..]
+				  * (InfluxDB 2.x serves it too, with the token as p=) */
 	size_t max_post_bytes;   /* body of one POST; 0 = 1 MiB */
 	size_t max_post_points;  /* lines in one POST; 0 = 5000 (InfluxDB's advice) */
 	size_t max_queue_bytes;  /* queued in memory while InfluxDB is slow or down; 0 = 64 MiB */
@@ -76,7 +77,7 @@ typedef struct {
 
 typedef struct tf_influx tf_influx;
 
-/* Checks cfg->url (http or https, a db= or bucket= parameter, no precision other than ms; adds
+/* Checks cfg->url (http or https, a db= parameter, no precision other than ms; adds
  * precision=ms) and starts the sender thread. Does not contact InfluxDB: an unreachable server is
  * an outage like any other. TF_ERR_USAGE with why filled for a bad URL, TF_ERR_NOMEM, TF_ERR_IO
  * (no thread). *out is the caller's; free it with tf_influx_close. Call it before other threads

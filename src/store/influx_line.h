@@ -13,7 +13,9 @@
  * goes on the wire is exactly what the store holds. InfluxDB 1.x has no decimal type: it parses
  * them as float fields into the nearest float64 (the store stays the exact record). Indicators are
  * doubles already and are written with 17 significant digits (round trip); absent ones (SQL NULL)
- * and non-finite ones are left out, as line protocol has no null.
+ * and non-finite ones are left out, as line protocol has no null. (InfluxDB merges the fields of
+ * writes to the same point, so an indicator that was present in an earlier write of a candle and is
+ * absent in a later one would keep its earlier value there; the store has the NULL.)
  *
  * Escaping (InfluxDB 1.x rules, checked against influxd 1.6): in the measurement ',' and ' ' get a
  * backslash; in tag keys, tag values and field keys ',', ' ' and '=' do; string field values are

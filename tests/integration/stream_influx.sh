@@ -90,6 +90,8 @@ wait_committed "$TOTAL" 60
 wait_for "$TF_TMP/stream.log" "influx: cannot write to" 20
 kill -0 "$PID_stream" || fail "the stream worker died while InfluxDB was down"
 echo "outage: all $TOTAL records committed to SQLite while influxd was down"
+sleep 3 # a few more failed POSTs: the backoff grows, the worker goes on
+kill -0 "$PID_stream" || fail "the stream worker died while InfluxDB was down"
 start_influxd influx2
 wait_for "$TF_TMP/stream.log" "influx: writing to InfluxDB again" 30
 kill -INT "$PID_stream"

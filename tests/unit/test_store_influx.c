@@ -121,7 +121,7 @@ TF_TEST(influx_open_checks_the_url)
 {
 	const char *bad[] = {"", "ftp://127.0.0.1/write?db=a", "http://127.0.0.1:8086/write", "http://127.0.0.1:8086/write?db=",
 			     "http://127.0.0.1:8086/write?db=a&precision=s", "http://127.0.0.1:8086/write?db=a b",
-			     "127.0.0.1:8086/write?db=a"};
+			     "127.0.0.1:8086/write?db=a", "http://h:8086/api/v2/write?bucket=b&org=o"};
 	char why[256];
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		tf_influx *x = NULL;
@@ -133,7 +133,7 @@ TF_TEST(influx_open_checks_the_url)
 		const char *in, *out;
 	} good[] = {{"http://127.0.0.1:8086/write?db=a", "http://127.0.0.1:8086/write?db=a&precision=ms"},
 		    {"https://h:1/write?precision=ms&db=a", "https://h:1/write?precision=ms&db=a"},
-		    {"http://h:8086/api/v2/write?bucket=b&org=o", "http://h:8086/api/v2/write?bucket=b&org=o&precision=ms"}};
+		    {"http://h:8086/write?db=a&rp=r&u=me&p=secret", "http://h:8086/write?db=a&rp=r&u=me&p=secret&precision=ms"}};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		tf_influx *x = NULL;
 		TF_CHECK_EQ_INT(tf_influx_open(&(tf_influx_cfg){.url = good[i].in}, &x, why, sizeof why), TF_OK);
