@@ -13,6 +13,7 @@ packages=(
 	libsqlite3-dev sqlite3 libpq-dev postgresql
 	openssl ca-certificates curl
 	libxml2-utils python3-aiosmtpd chromium
+	man-db groff-base systemd
 )
 
 missing=()

@@ -2,7 +2,9 @@
 # ops_install.sh — `make install` stages the binary under test and its man page into a temporary
 # root; the installed binary runs; `man -l` and groff render the page without warnings; the page
 # has a section for every command `tickflow help` lists and names every option of each command;
-# `make uninstall` removes both files again.
+# `make uninstall` removes both files again. The example systemd units in contrib/systemd/ pass
+# `systemd-analyze verify` (no warning at all) and its offline security check, carry the settings
+# operators rely on, and every command line they run is accepted by the binary.
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/../.."
 
@@ -63,4 +65,54 @@ grep -q '"2023-11-14"' "$TF_TMP/a.1" || fail "SOURCE_DATE_EPOCH not used for the
 make --no-print-directory -o "$out/tickflow" OUT="$out" uninstall DESTDIR="$root" PREFIX=/usr >/dev/null ||
 	fail "make uninstall failed"
 [[ ! -e $bin && ! -e $page ]] || fail "make uninstall left files behind"
+# ---- contrib/systemd ----
+units=(contrib/systemd/*.service contrib/systemd/*.timer)
+((${#units[@]} >= 7)) || fail "expected at least 7 units in contrib/systemd, found ${#units[@]}"
+for n in broker ingest stream stream@ serve report; do
+	[[ -f contrib/systemd/tickflow-$n.service ]] || fail "no contrib/systemd/tickflow-$n.service"
+done
+for u in contrib/systemd/*.service; do
+	for key in '^User=tickflow$' '^StateDirectory=tickflow$' '^EnvironmentFile=-?/etc/tickflow/tickflow.env$' \
+		'^NoNewPrivileges=yes$' '^ProtectSystem=strict$' '^ReadWritePaths=/var/lib/tickflow$'; do
+		grep -qE "$key" "$u" || fail "$u lacks $key"
+	done
+	# Each command line the unit runs parses: with --help appended the binary must exit 0.
+	grep -E '^Exec(Start|StartPre)=' "$u" | sed -E 's/^[^=]+=//' | while read -r exe args; do
+		[[ $exe == /usr/local/bin/tickflow ]] || fail "$u runs $exe, not /usr/local/bin/tickflow"
+		# shellcheck disable=SC2086
+		"$TICKFLOW" $args --help >/dev/null 2>"$TF_TMP/unit-args.err" ||
+			fail "$u: 'tickflow $args' is rejected: $(cat "$TF_TMP/unit-args.err")"
+	done
+done
+grep -qE '^After=.*tickflow-broker.service' contrib/systemd/tickflow-ingest.service || fail "ingest is not ordered after the broker"
+grep -qE '^Requires=tickflow-broker.service' contrib/systemd/tickflow-ingest.service || fail "ingest does not require the broker"
+grep -qE '^After=.*tickflow-stream.service' contrib/systemd/tickflow-serve.service || fail "serve is not ordered after stream"
+if command -v systemd-analyze >/dev/null; then
+	# verify wants the executables to exist: point a copy of the units at the binary under test.
+	mkdir -p "$TF_TMP/units"
+	for u in "${units[@]}"; do sed "s|/usr/local/bin/tickflow|$TICKFLOW|g" "$u" >"$TF_TMP/units/$(basename "$u")"; done
+	(cd "$TF_TMP/units" && SYSTEMD_LOG_COLOR=0 systemd-analyze verify --man=no ./*.service ./*.timer tickflow-stream@2.service) \
+		>"$TF_TMP/verify.log" 2>&1 || fail "systemd-analyze verify failed: $(cat "$TF_TMP/verify.log")"
+	[[ ! -s $TF_TMP/verify.log ]] || fail "systemd-analyze verify warns: $(head -5 "$TF_TMP/verify.log")"
+	for u in "$TF_TMP"/units/*.service; do
+		score=$(cd "$TF_TMP/units" && systemd-analyze security --offline=yes --no-pager "$(basename "$u")" 2>&1 |
+			sed -nE 's/.*Overall exposure level for .*: ([0-9.]+).*/\1/p')
+		[[ -n $score ]] || fail "no security score for $(basename "$u")"
+		awk -v s="$score" 'BEGIN { exit !(s <= 3.0) }' || fail "$(basename "$u") exposure $score > 3.0"
+	done
+	# The timer fires every 6 hours.
+	systemd-analyze calendar --iterations=3 "$(sed -n 's/^OnCalendar=//p' contrib/systemd/tickflow-report.timer)" \
+		>"$TF_TMP/cal" 2>&1 || fail "bad OnCalendar: $(cat "$TF_TMP/cal")"
+	mapfile -t next < <(sed -nE 's/.*(Next elapse|Iter\. #[0-9]+): [A-Za-z]+ ([0-9-]+ [0-9:]+) .*/\2/p' "$TF_TMP/cal")
+	((${#next[@]} == 3)) || fail "calendar did not list 3 elapses: $(cat "$TF_TMP/cal")"
+	for i in 1 2; do
+		gap=$(($(date -u -d "${next[i]}" +%s) - $(date -u -d "${next[i - 1]}" +%s)))
+		((gap == 21600)) || fail "report timer gap $gap s, want 6 h"
+	done
+else
+	echo "ops_install: systemd-analyze not installed; units checked for structure only"
+fi
+grep -qE '^Unit=tickflow-report.service$' contrib/systemd/tickflow-report.timer || fail "timer does not start the report"
+grep -qE '^Type=oneshot$' contrib/systemd/tickflow-report.service || fail "report service is not oneshot"
+
 echo "ops_install: ok (${#cmds[@]} commands in the page)"
