@@ -121,3 +121,23 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- install (issue 7): the binary (web assets are embedded) and a man page generated from its
+# own help text (scripts/manpage.sh). `make install PREFIX=/usr DESTDIR=/tmp/root` stages a package.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+.PHONY: install uninstall man
+
+man: $(OUT)/tickflow.1
+
+$(OUT)/tickflow.1: $(OUT)/tickflow scripts/manpage.sh
+	scripts/manpage.sh $(OUT)/tickflow >$@.tmp && mv $@.tmp $@
+
+install: $(OUT)/tickflow $(OUT)/tickflow.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(OUT)/tickflow $(DESTDIR)$(BINDIR)/tickflow
+	install -m 0644 $(OUT)/tickflow.1 $(DESTDIR)$(MANDIR)/man1/tickflow.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tickflow $(DESTDIR)$(MANDIR)/man1/tickflow.1

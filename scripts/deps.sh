@@ -13,7 +13,7 @@ packages=(
 	libsqlite3-dev sqlite3 libpq-dev postgresql
 	openssl ca-certificates curl
 	libxml2-utils python3-aiosmtpd chromium
-	influxdb
+	influxdb man-db groff-base systemd
 )
 
 missing=()

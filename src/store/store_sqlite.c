@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dir.h"
 #include "store/store.h"
 
 enum { ST_TICK, ST_CANDLE, ST_ALERT, ST_RATE, ST_STATE, ST_OFFSET, ST_GET_OFFSET, ST_LOAD_STATE, ST_N };
@@ -74,8 +75,10 @@ typedef struct {
 
 static tf_err fail(sq_store *q, int rc, const char *what)
 {
-	snprintf(q->base.error, sizeof q->base.error, "sqlite: %s: %s", what, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
 	int prim = rc & 0xff;
+	/* a full disk is transient for the engine (it pauses and retries), but say what to do */
+	snprintf(q->base.error, sizeof q->base.error, "sqlite: %s: %s%s", what, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc),
+		 prim == SQLITE_FULL ? " (free space on the store's file system; nothing committed is lost)" : "");
 	return prim == SQLITE_BUSY || prim == SQLITE_LOCKED || prim == SQLITE_FULL || prim == SQLITE_IOERR ? TF_ERR_AGAIN
 													     : TF_ERR_IO;
 }
@@ -376,7 +379,11 @@ tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t 
 	if (!q)
 		return TF_ERR_NOMEM;
 	q->base.ops = &sq_ops;
-	tf_err err;
+	tf_err err = TF_OK;
+	/* the database's directory is ours: create it, and refuse a read-only or unwritable one now */
+	if (strcmp(path, ":memory:") != 0 &&
+	    (err = tf_dir_ensure_parent(path, "directory of the SQLite store", q->base.error, sizeof q->base.error)))
+		goto out;
 	int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err = fail(q, rc, path);
