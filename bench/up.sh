@@ -17,7 +17,7 @@ SECS=${UP_BENCH_SECONDS:-600}
 LOAD_SECS=${UP_BENCH_LOAD_SECONDS:-60}
 PY=/usr/bin/python3
 tmp=$(mktemp -d /tmp/tickflow-bench-up.XXXXXX)
-pid=
+pid= runs=0
 cleanup() {
 	[[ -n $pid ]] && kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -38,17 +38,18 @@ rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
 
 # run_up NAME SECONDS ARGS...: starts up, measures, stops it; prints one table row.
 run_up() {
-	local name=$1 secs=$2
+	local name=$1 secs=$2 log
 	shift 2
+	log=$tmp/run$((++runs))
 	rm -rf "$tmp/data"
 	HTTP=$(port) EX=$(port) BR=$(port)
 	local t0
 	t0=$($PY -c 'import time; print(time.time())')
 	"$TICKFLOW" up --data-dir "$tmp/data" --http "127.0.0.1:$HTTP" --exchange-listen "127.0.0.1:$EX" \
-		--broker-listen "127.0.0.1:$BR" --status-every 0s "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
+		--broker-listen "127.0.0.1:$BR" --status-every 0s "$@" >"$log.out" 2>"$log.log" &
 	pid=$!
 	until curl -sf "http://127.0.0.1:$HTTP/api/candles?symbol=BTCUSDT&interval=1m&limit=1" | grep -qF '"candles":[{'; do
-		kill -0 "$pid" 2>/dev/null || { tail "$tmp/$name.log"; exit 1; }
+		kill -0 "$pid" 2>/dev/null || { tail "$log.log"; exit 1; }
 		sleep 0.05
 	done
 	local first
