@@ -390,8 +390,12 @@ tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t 
 		goto out;
 	}
 	sqlite3_busy_timeout(q->db, 10000);
+	/* Memory: a stream process holds one connection per worker thread plus one, and `tickflow up`
+	 * must stay under 100 MB with 2,000 symbols. 16 MiB of page cache per connection holds the hot
+	 * right edge of every symbol's ticks and candles (2,000 symbols ~ 8 MiB of leaf pages); no mmap,
+	 * because mapped pages of a growing database count as resident memory of the process. */
 	if ((err = exec(q, "PRAGMA journal_mode=WAL")) || (err = exec(q, "PRAGMA synchronous=NORMAL")) ||
-	    (err = exec(q, "PRAGMA cache_size=-65536")) || (err = exec(q, "PRAGMA mmap_size=268435456")) ||
+	    (err = exec(q, "PRAGMA cache_size=-16384")) || (err = exec(q, "PRAGMA mmap_size=0")) ||
 	    (err = migrate(q)))
 		goto out;
 	for (int i = 0; i < ST_N; i++)

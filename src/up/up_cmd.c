@@ -58,7 +58,7 @@ static const int stop_order[C_COUNT] = {C_INGEST, C_COLLECT, C_REPORT, C_EXCHANG
 static struct {
 	const char *data_dir, *http, *source, *exchange_listen, *broker_listen, *brokers, *store, *seed;
 	const char *mail_to, *smtp, *token;
-	int64_t symbols, rate, report_every, status_every, partitions;
+	int64_t symbols, rate, report_every, status_every, partitions, stream_threads;
 } o;
 
 static tf_opt opts[] = {
@@ -78,6 +78,9 @@ static tf_opt opts[] = {
 	{"broker-listen", TF_OPT_STR, "127.0.0.1:9092", "address of the embedded Kafka-protocol broker", &o.broker_listen,
 	 0, 0, NULL},
 	{"partitions", TF_OPT_INT, "4", "partitions of the ticks topic (embedded broker)", &o.partitions, 1, 256, NULL},
+	{"stream-threads", TF_OPT_INT, "1",
+	 "stream engine worker threads: one keeps up with Binance's pace; more for --rate loads (each holds a store connection)",
+	 &o.stream_threads, 1, 64, NULL},
 	{"brokers", TF_OPT_STR, NULL, "use these Kafka brokers (HOST:PORT,...) instead of the embedded broker", &o.brokers,
 	 0, 0, NULL},
 	{"store", TF_OPT_STR, NULL, "sqlite:PATH or postgresql://... (default: sqlite:DATA-DIR/tickflow.db)", &o.store, 0,
@@ -170,7 +173,8 @@ static bool plan(component *cs, const char *store, const char *brokers, const ch
 		ok = ok && arg(c, "--listen=%s", o.broker_listen) && arg(c, "--data-dir=%s/broker", o.data_dir) &&
 		     arg(c, "--partitions=%lld", (long long)o.partitions);
 	c = &cs[C_STREAM];
-	ok = ok && arg(c, "--brokers=%s", brokers) && arg(c, "--store=%s", store);
+	ok = ok && arg(c, "--brokers=%s", brokers) && arg(c, "--store=%s", store) &&
+	     arg(c, "--threads=%lld", (long long)o.stream_threads);
 	c = &cs[C_INGEST];
 	ok = ok && arg(c, "--brokers=%s", brokers);
 	if (is_sim())
