@@ -10,21 +10,12 @@
 #     of a single uninterrupted worker over the same log into SQLite.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/stream/stream_lib.sh"
-PGBIN=/usr/lib/postgresql/15/bin
-[[ -x $PGBIN/pg_ctl ]] || fail "PostgreSQL 15 is not installed (scripts/deps.sh installs it)"
 CHUNKS=${SCALEOUT_CHUNKS:-14}
 CHUNK=${SCALEOUT_CHUNK:-4000}
 N=$((CHUNKS * CHUNK))
-PGD=$(mktemp -d /tmp/tickflow-pg.XXXXXX)
-chown postgres "$PGD"
-PGPORT=$(free_port)
-pg() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD/data" "$@"; }
-trap 'pg -m immediate -w -t 30 stop >/dev/null 2>&1; cleanup; rm -rf "$PGD"' EXIT
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGD/data" -A trust -U tickflow >/dev/null || fail "initdb"
-pg -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGD -c fsync=off" -l "$PGD/log" -w -t 30 start >/dev/null ||
-	{ cat "$PGD/log"; fail "postgres did not start"; }
-psql -X -q -h 127.0.0.1 -p "$PGPORT" -U tickflow -d postgres -c "CREATE DATABASE scale" || fail "createdb"
-PGURL="postgresql://tickflow@127.0.0.1:$PGPORT/scale"
+source "$(dirname "$0")/peers/postgres.sh"
+pg_createdb scale
+PGURL=$(pg_url scale)
 sql() { psql -X -At -h 127.0.0.1 -p "$PGPORT" -U tickflow -d scale -c "$1" 2>/dev/null; }
 
 # Broker and the first chunk (it creates the topic with 4 partitions); the rest is produced later.
