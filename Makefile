@@ -51,10 +51,12 @@ all: deps $(OUT)/tickflow
 
 help:
 	@echo "make            build build/tickflow (installs missing Debian packages first)"
-	@echo "make run        build and run the main job"
+	@echo "make run        build and start everything: tickflow up \$$(ARGS) (e.g. ARGS=\"--symbols 2000\")"
 	@echo "make test       build with ASan+UBSan and run every test"
 	@echo "make bench      run the benchmarks and print their tables"
 	@echo "make fuzz       run every libFuzzer target for FUZZ_TIME seconds (default 60)"
+	@echo "make install    install the binary and man page under PREFIX (default /usr/local; DESTDIR honoured)"
+	@echo "make lint       banned calls and formatting checks"
 	@echo "SANITIZER=address|undefined|thread  build a sanitizer variant under build/san-*/"
 
 deps:
