@@ -45,7 +45,7 @@ for c in "${cmds[@]}"; do
 		"$TF_TMP/page.txt" >"$TF_TMP/sec-$c"
 	[[ -s $TF_TMP/sec-$c ]] || fail "no section 'tickflow $c' in the rendered page"
 	[[ $c == help || $c == version ]] && continue
-	"$bin" "$c" --help | awk '/^common options:/{exit} /^  --/{print $1}' >"$TF_TMP/opts-$c"
+	"$bin" "$c" --help | awk '/^common options:/{stop=1} !stop && /^  --/{print $1}' >"$TF_TMP/opts-$c"
 	[[ -s $TF_TMP/opts-$c ]] || fail "'tickflow $c --help' lists no options"
 	while read -r o; do
 		grep -qE -- "^ +$o( |$)" "$TF_TMP/sec-$c" || fail "section 'tickflow $c' lacks option $o"

@@ -18,7 +18,7 @@ ARGS="--data-dir $DATA --http 127.0.0.1:$HTTP --exchange-listen 127.0.0.1:$EX --
 API="http://127.0.0.1:$HTTP"
 
 # up_pid: the pid of the running `tickflow up` of this test.
-up_pid() { pgrep -f "tickflow up --data-dir $DATA" | head -1; }
+up_pid() { pgrep -o -f "tickflow up --data-dir $DATA" || true; }
 
 # candles_of SYMBOL: number of 1m candles the dashboard's API returns for it.
 candles_of() {
