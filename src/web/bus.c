@@ -212,6 +212,10 @@ static tf_err add_partitions(tf_web_bus *b, rd_kafka_topic_partition_list_t *l, 
 			     char *why, size_t cap)
 {
 	for (int p = 0; p < n; p++) {
+		if (atomic_load(&b->stop)) {
+			snprintf(why, cap, "stopping");
+			return TF_ERR_STOPPED;
+		}
 		if (rd_kafka_topic_partition_list_find(l, topic, p))
 			continue;
 		int64_t lo = 0, hi = RD_KAFKA_OFFSET_BEGINNING;
@@ -291,11 +295,14 @@ static void step_connecting(tf_web_bus *b, int64_t now)
 		return;
 	char why[300];
 	bool changed;
-	if (assign(b, &changed, why, sizeof why) == TF_OK) {
+	tf_err err = assign(b, &changed, why, sizeof why);
+	if (!err) {
 		go_live(b, "consuming");
 		return;
 	}
-	if (!b->said_unreachable)
+	if (!b->said_unreachable && err == TF_ERR_NOT_FOUND) /* normal before the stream's first commit */
+		tf_info("live bus: %s; polling the store until it does", why);
+	else if (!b->said_unreachable)
 		tf_warn("live bus: %s; polling the store until it answers", why);
 	b->said_unreachable = true;
 	b->next_try_ms = tf_mono_ms() + RETRY_MS;

@@ -135,4 +135,9 @@ echo "phase 3: $((bus3 - bus2)) candle events from the bus; 1m store polls $poll
 ((polls4 - polls3 <= 2)) || fail "the store is still polled for 1m candles after the broker came back"
 [[ $(metric tickflow_bus_reconnects_total) -ge 1 ]] || fail "no reconnect counted"
 grep "live bus" "$TF_TMP/serve.log"
+# stop the streams while their brokers still run (librdkafka's consumer_close waits for the group
+# coordinator; with the broker gone at the same instant it can wait forever)
+kill "$PID_stream" "$PID_streamb"
+timeout 30 tail --pid="$PID_stream" -f /dev/null || kill -9 "$PID_stream"
+timeout 30 tail --pid="$PID_streamb" -f /dev/null || kill -9 "$PID_streamb"
 echo "serve_bus ok"
