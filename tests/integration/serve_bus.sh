@@ -5,6 +5,7 @@
 #     client receives candle events for records produced afterwards within a bound; the last event
 #     of every 1m candle equals the API's candle for that symbol and open_time after the commit;
 #     the 1m candles came from the bus (the store was not polled for them) and carry last_event_time;
+#     malformed messages on the bus topic are counted, logged once per 10 s, never forwarded;
 #  2. broker A stopped: serve says so once and falls back to polling — candles that a second pipeline
 #     (broker B, its own stream, same store, other symbols) commits still arrive as events;
 #  3. broker A back: serve says so and the bus delivers again (the 1m polls stop).
@@ -96,6 +97,25 @@ echo "phase 1: $((bus1 - bus0)) candle events from the bus; 1m store polls $poll
 ((bus1 - bus0 > 20)) || fail "only $((bus1 - bus0)) candle events came from the bus"
 ((polls1 - polls0 <= 2)) || fail "the store was polled $((polls1 - polls0)) times for 1m candles while the bus was live"
 [[ $(metric tickflow_bus_rejected_total) == 0 ]] || fail "valid bus messages were rejected"
+# outside input on the bus: not JSON, a field of the wrong type, oversized; counted, logged (not
+# per message), never forwarded; serve keeps serving
+{
+	printf 'S001USDT\t{"symbol":"S001USDT",\n'
+	printf 'S001USDT\t{"symbol":"S001USDT","interval":"1m","t":"soon"}\n'
+	printf 'S001USDT\t{"symbol":"S001USDT","pad":"%05000d"}\n' 0
+} >"$TF_TMP/garbage"
+l=$(lines)
+timeout 30 kcat -P -b 127.0.0.1:$BA -t candles.1m -K $'\t' -l "$TF_TMP/garbage" || fail "kcat produce garbage"
+deadline=$((SECONDS + 20))
+until [[ $(metric tickflow_bus_rejected_total) == 3 ]]; do
+	((SECONDS < deadline)) || fail "bus rejected $(metric tickflow_bus_rejected_total) of 3 malformed messages"
+	sleep 0.2
+done
+wait_for "$TF_TMP/serve.log" "live bus: rejected 1 message \(latest: candles.1m partition [0-9]+ offset [0-9]+: " 10
+sleep 1
+! tail -n +"$((l + 1))" "$TF_TMP/tap.out" | grep -q '"t":"soon"\|"pad"' || fail "a malformed bus message reached the browser"
+(($(grep -c "live bus: rejected" "$TF_TMP/serve.log") <= 2)) || fail "rejections logged per message" # one now, a summary after 10 s
+curl -sf "$U/healthz" >/dev/null || fail "serve stopped answering after malformed bus messages"
 
 # 2. broker A stopped: fall back to polling, once
 kill "$PID_broker"
