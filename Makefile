@@ -51,10 +51,12 @@ all: deps $(OUT)/tickflow
 
 help:
 	@echo "make            build build/tickflow (installs missing Debian packages first)"
-	@echo "make run        build and run the main job"
+	@echo "make run        build and start everything: tickflow up \$$(ARGS) (e.g. ARGS=\"--symbols 2000\")"
 	@echo "make test       build with ASan+UBSan and run every test"
 	@echo "make bench      run the benchmarks and print their tables"
 	@echo "make fuzz       run every libFuzzer target for FUZZ_TIME seconds (default 60)"
+	@echo "make install    install the binary and man page under PREFIX (default /usr/local; DESTDIR honoured)"
+	@echo "make lint       banned calls and formatting checks"
 	@echo "SANITIZER=address|undefined|thread  build a sanitizer variant under build/san-*/"
 
 deps:
@@ -121,3 +123,23 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- install (issue 7): the binary (web assets are embedded) and a man page generated from its
+# own help text (scripts/manpage.sh). `make install PREFIX=/usr DESTDIR=/tmp/root` stages a package.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+.PHONY: install uninstall man
+
+man: $(OUT)/tickflow.1
+
+$(OUT)/tickflow.1: $(OUT)/tickflow scripts/manpage.sh
+	scripts/manpage.sh $(OUT)/tickflow >$@.tmp && mv $@.tmp $@
+
+install: $(OUT)/tickflow $(OUT)/tickflow.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(OUT)/tickflow $(DESTDIR)$(BINDIR)/tickflow
+	install -m 0644 $(OUT)/tickflow.1 $(DESTDIR)$(MANDIR)/man1/tickflow.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tickflow $(DESTDIR)$(MANDIR)/man1/tickflow.1

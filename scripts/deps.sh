@@ -13,6 +13,7 @@ packages=(
 	libsqlite3-dev sqlite3 libpq-dev postgresql
 	openssl ca-certificates curl
 	libxml2-utils python3-aiosmtpd chromium
+	influxdb man-db groff-base systemd
 )
 
 missing=()
@@ -32,6 +33,9 @@ if ((${#missing[@]})); then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# influxdb is here for tests, which run their own influxd on loopback: do not leave Debian's
+	# service (listening on all interfaces, port 8086) running because of us.
+	if [[ " ${missing[*]} " == *" influxdb "* ]]; then systemctl disable --now influxdb >/dev/null 2>&1 || true; fi
 fi
 
 # npm packages for tests (pinned in package-lock.json); reinstall only when the lock changed.

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "base/clock.h"
+#include "base/dir.h"
 #include "base/log.h"
 #include "broker/broker_int.h"
 
@@ -157,27 +158,12 @@ tf_err tf_broker_init(tf_broker *b, const tf_broker_cfg *cfg)
 	b->lfd = -1;
 	b->next_pid = tf_now_ms() * 1000; /* unique across restarts without persisting a counter */
 	b->last_sync_ms = b->last_retention_ms = tf_mono_ms();
-	if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {
-		char cmd_dir[4096];
-		/* create parents too (mkdir -p) */
-		size_t len = strlen(cfg->data_dir);
-		if (len >= sizeof cmd_dir)
-			return TF_ERR_USAGE;
-		memcpy(cmd_dir, cfg->data_dir, len + 1);
-		for (char *p = cmd_dir + 1; *p; p++) {
-			if (*p != '/')
-				continue;
-			*p = '\0';
-			if (mkdir(cmd_dir, 0755) != 0 && errno != EEXIST)
-				break;
-			*p = '/';
-		}
-		if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {
-			tf_error("cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
-			return TF_ERR_IO;
-		}
-	}
-	tf_err err = tf_topics_load(b);
+	/* created with its parents; a read-only or unwritable directory is refused here, not on the
+	 * first produce (pass --data-dir to put it elsewhere) */
+	tf_err err = tf_dir_ensure(cfg->data_dir, "--data-dir", b->why, sizeof b->why);
+	if (err)
+		return err;
+	err = tf_topics_load(b);
 	if (err == TF_OK)
 		err = tf_groups_load(b);
 	if (err == TF_OK && cfg->log.fsync == TF_FSYNC_INTERVAL)

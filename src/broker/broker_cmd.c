@@ -86,7 +86,7 @@ int tf_cmd_broker(int argc, char **argv)
 		err = tf_server_run(&b);
 	tf_broker_free(&b);
 	if (err) {
-		fprintf(stderr, "tickflow broker: %s\n", tf_err_str(err));
+		fprintf(stderr, "tickflow broker: %s\n", b.why[0] ? b.why : tf_err_str(err));
 		return err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
 	}
 	return TF_EXIT_OK;

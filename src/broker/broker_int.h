@@ -109,6 +109,7 @@ struct tf_broker {
 	bool sync_stop;
 	int64_t last_sync_ms, last_retention_ms, last_group_tick_ms;
 	char *member_seed;
+	char why[320];            /* why init or start failed, one line for the operator ("" = see err) */
 };
 
 /* The request being handled: header fields, a reader over the body, and the response slot. */
@@ -141,6 +142,7 @@ extern const int tf_broker_napis;
 /* broker.c: decodes one frame (without its 4-byte size) and dispatches it. TF_ERR_PARSE / TF_ERR_PROTO
  * mean the connection must close (the caller logs why). */
 tf_err tf_broker_handle_frame(tf_broker *b, tf_conn *c, uint8_t *frame, size_t n);
+/* Creates/checks the data directory and loads topics and groups; on failure b->why says why. */
 tf_err tf_broker_init(tf_broker *b, const tf_broker_cfg *cfg);
 void tf_broker_free(tf_broker *b);
 void tf_broker_tick(tf_broker *b, int64_t now_ms);

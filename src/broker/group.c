@@ -609,8 +609,15 @@ int16_t tf_group_commit(tf_broker *b, tf_kstr group_id, tf_kstr topic, int32_t p
 	if (n == 0)
 		return 3;
 	if (b->offsets_fd >= 0) {
-		if (write(b->offsets_fd, buf, n) != (ssize_t)n) {
-			tf_error("cannot write group offsets: %s", strerror(errno));
+		/* a short write (disk full) would leave a torn record that hides every later commit from
+		 * replay: cut the file back to where this record started */
+		off_t start = lseek(b->offsets_fd, 0, SEEK_END);
+		ssize_t w = write(b->offsets_fd, buf, n);
+		if (w != (ssize_t)n) {
+			int e = w < 0 ? errno : ENOSPC;
+			if (start >= 0 && ftruncate(b->offsets_fd, start) != 0)
+				tf_error("cannot truncate group offsets back: %s", strerror(errno));
+			tf_error("cannot write group offsets: %s; the commit is refused", strerror(e));
 			return -1;
 		}
 		b->offsets_dirty = true;

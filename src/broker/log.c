@@ -15,6 +15,8 @@
 
 #define MAX_BATCHES_PER_APPEND 256
 
+#define KAFKA_STORAGE_ERROR 56 /* Kafka's code for a failed log write; retriable for clients */
+
 static tf_segment *active(tf_plog *l) { return &l->segs[l->nsegs - 1]; }
 
 static tf_err push_segment(tf_plog *l, tf_segment *s)
@@ -266,7 +268,7 @@ int tf_plog_append(tf_plog *l, uint8_t *p, size_t n, int64_t *base)
 		return 10;
 	if (active(l)->size > 0 && active(l)->size + n > l->cfg->segment_bytes) {
 		if (roll(l) != TF_OK)
-			return -1;
+			return KAFKA_STORAGE_ERROR;
 	}
 	int64_t next = l->next_offset;
 	pos = 0;
@@ -277,8 +279,10 @@ int tf_plog_append(tf_plog *l, uint8_t *p, size_t n, int64_t *base)
 		next += hs[i].record_count;
 		pos += sizes[i];
 	}
+	/* a failed write (disk full, I/O error) is cut back off the segment and nothing is acknowledged:
+	 * the client gets a retriable KAFKA_STORAGE_ERROR and may send the same batch again */
 	if (tf_seg_append(active(l), p, sizes, bases, maxts, nbatches) != TF_OK)
-		return -1;
+		return KAFKA_STORAGE_ERROR;
 	for (int i = 0; i < nbatches; i++)
 		if (hs[i].producer_id >= 0 && hs[i].base_sequence >= 0)
 			remember(l, hs[i].producer_id, hs[i].producer_epoch, hs[i].base_sequence,
@@ -288,7 +292,7 @@ int tf_plog_append(tf_plog *l, uint8_t *p, size_t n, int64_t *base)
 	l->total_bytes += n;
 	l->dirty = true;
 	if (l->cfg->fsync == TF_FSYNC_ALWAYS && tf_plog_sync(l) != TF_OK)
-		return -1;
+		return KAFKA_STORAGE_ERROR;
 	return 0;
 }
 

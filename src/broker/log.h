@@ -56,8 +56,10 @@ void tf_plog_close(tf_plog *l);
 /* Validates the RecordBatches in p[0..n) (magic 2, CRC-32C, counts), assigns them consecutive
  * offsets from next_offset (rewriting baseOffset in place), and appends them. Returns a Kafka error
  * code (0 ok, 2 CORRUPT_MESSAGE, 87 INVALID_RECORD, 45 OUT_OF_ORDER_SEQUENCE_NUMBER, 10
- * MESSAGE_TOO_LARGE, -1 on I/O failure) and *base the first offset assigned (or the original offset
- * of a duplicate idempotent batch, which is not written again). */
+ * MESSAGE_TOO_LARGE, 56 KAFKA_STORAGE_ERROR when the write failed, e.g. disk full: the partial write
+ * is cut off again and nothing was appended, except with --fsync always when only the fsync failed)
+ * and *base the first offset assigned (or the original offset of a duplicate idempotent batch, which
+ * is not written again). */
 int tf_plog_append(tf_plog *l, uint8_t *p, size_t n, int64_t *base);
 
 /* Appends whole batches from offset on (up to max_bytes, at least one batch) to out. Kafka error:

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "kafka/crc32c.h"
 #include "kafka/record_batch.h"
@@ -82,8 +83,14 @@ tf_err tf_seg_create(const char *dir, int64_t base, tf_segment *s)
 		s->path = NULL;
 		return TF_ERR_IO;
 	}
-	if (ftruncate(s->fd, 0) != 0)
+	if (ftruncate(s->fd, 0) != 0) {
+		tf_error("cannot truncate new segment %s: %s", path, strerror(errno));
+		close(s->fd);
+		s->fd = -1;
+		free(s->path);
+		s->path = NULL;
 		return TF_ERR_IO;
+	}
 	s->mtime_ms = 0;
 	return TF_OK;
 }
@@ -269,6 +276,32 @@ tf_err tf_seg_open(const char *path, int64_t base, bool recover, int64_t next_hi
 	return TF_OK;
 }
 
+/* Write failures come in floods (every produce retry fails while the disk is full): log the first
+ * one, then at most one line a minute with a count, and one line when writes succeed again.
+ * Only the broker's event loop thread appends, so plain statics suffice. */
+static struct {
+	int64_t failed, last_log_ms;
+} g_write_trouble;
+
+static void write_failed(const char *path, int e)
+{
+	int64_t now = tf_mono_ms();
+	if (g_write_trouble.failed++ == 0 || now - g_write_trouble.last_log_ms >= 60000) {
+		g_write_trouble.last_log_ms = now;
+		tf_error("write to %s failed: %s; produce requests are refused (KAFKA_STORAGE_ERROR, nothing "
+			 "acknowledged) until writes succeed%s (%" PRId64 " failed so far)", path, strerror(e),
+			 e == ENOSPC || e == EDQUOT ? ": free space in --data-dir" : "", g_write_trouble.failed);
+	}
+}
+
+static void write_ok(void)
+{
+	if (g_write_trouble.failed) {
+		tf_info("log writes succeed again after %" PRId64 " failed appends", g_write_trouble.failed);
+		g_write_trouble.failed = 0;
+	}
+}
+
 tf_err tf_seg_append(tf_segment *s, const uint8_t *p, const uint32_t *sizes, const int64_t *bases,
 		     const int64_t *maxts, int nbatches)
 {
@@ -281,13 +314,15 @@ tf_err tf_seg_append(tf_segment *s, const uint8_t *p, const uint32_t *sizes, con
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			tf_error("write to %s failed: %s", s->path, strerror(errno));
+			int e = w < 0 ? errno : ENOSPC;
 			if (ftruncate(s->fd, (off_t)s->size) != 0)
-				tf_error("cannot truncate %s back: %s", s->path, strerror(errno));
+				tf_error("cannot truncate %s back to %" PRIu64 " bytes: %s", s->path, s->size, strerror(errno));
+			write_failed(s->path, e);
 			return TF_ERR_IO;
 		}
 		done += (uint64_t)w;
 	}
+	write_ok();
 	uint64_t pos = s->size;
 	for (int i = 0; i < nbatches; i++) {
 		const uint8_t *b = p + (pos - s->size);

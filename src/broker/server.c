@@ -353,7 +353,7 @@ tf_err tf_server_run(tf_broker *b)
 	tf_addr_format(b->cfg.host, (uint16_t)b->cfg.port, hostport, sizeof hostport);
 	tf_err err = tf_tcp_listen(hostport, 512, &b->lfd, errbuf, sizeof errbuf);
 	if (err) {
-		tf_error("cannot listen on %s: %s", hostport, errbuf);
+		snprintf(b->why, sizeof b->why, "%s; to listen elsewhere pass --listen HOST:PORT", errbuf);
 		return err;
 	}
 	if ((err = tf_loop_new(&b->loop)) != TF_OK)

@@ -301,10 +301,11 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 	if (tf_eng_sym_find(e, name))
 		return TF_ERR_PARSE;
 	/* decode into a scratch copy first so that a bad blob leaves the engine unchanged */
-	size_t size = sizeof(tf_eng_sym) + (size_t)e->cfg.nintervals * sizeof(tf_eng_series);
+	size_t size = tf_eng_sym_size(e);
 	tf_eng_sym *s = calloc(1, size);
 	if (!s)
 		return TF_ERR_NOMEM;
+	tf_eng_sym_layout(e, s);
 	tf_err err = TF_ERR_PARSE;
 	s->last_t = get_i64(&r);
 	s->last_price = get_dec(&r);
@@ -331,7 +332,7 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 		for (int i = 0; i < se->nhist; i++)
 			se->hist[i] = get_dec(&r);
 		se->nopen = (int)get_u8(&r);
-		if (se->nopen > TF_ENGINE_MAX_OPEN)
+		if (se->nopen > e->max_open)
 			goto out;
 		for (int i = 0; i < se->nopen; i++)
 			if (!get_win(&r, &se->open[i], iv) || (i && se->open[i].open_time <= se->open[i - 1].open_time))
@@ -343,6 +344,7 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 	if ((err = tf_eng_sym_add(e, name, &added)))
 		goto out;
 	memcpy(added, s, size);
+	tf_eng_sym_layout(e, added);
 	memcpy(added->symbol, name, slen + 1);
 	err = TF_OK;
 out:

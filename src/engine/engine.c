@@ -125,6 +125,10 @@ tf_err tf_engine_new(const tf_engine_cfg *cfg, tf_engine **out)
 	if (!e)
 		return TF_ERR_NOMEM;
 	e->cfg = *cfg;
+	/* Open windows of one series span (watermark - interval, newest event]: at most
+	 * lateness / interval + 2 of them, and the smallest interval gives the most. */
+	int64_t max_open = cfg->nintervals > 0 && cfg->intervals_ms[0] > 0 ? cfg->lateness_ms / cfg->intervals_ms[0] + 2 : 2;
+	e->max_open = max_open < 2 ? 2 : max_open > TF_ENGINE_MAX_OPEN ? TF_ENGINE_MAX_OPEN : (int)max_open;
 	for (int k = 0; k < cfg->nintervals; k++)
 		tf_engine_interval_name(cfg->intervals_ms[k], e->iv_name[k]);
 	snprintf(e->scope, sizeof e->scope, "p0");
@@ -213,6 +217,19 @@ static tf_err grow_syms(tf_engine *e)
 	return TF_OK;
 }
 
+size_t tf_eng_sym_size(const tf_engine *e)
+{
+	size_t n = (size_t)e->cfg.nintervals;
+	return sizeof(tf_eng_sym) + n * sizeof(tf_eng_series) + n * (size_t)e->max_open * sizeof(tf_eng_win);
+}
+
+void tf_eng_sym_layout(const tf_engine *e, tf_eng_sym *s)
+{
+	tf_eng_win *w = (tf_eng_win *)(void *)(s->s + e->cfg.nintervals); /* aligned: sizeof keeps alignment */
+	for (int k = 0; k < e->cfg.nintervals; k++)
+		s->s[k].open = w + (size_t)k * (size_t)e->max_open;
+}
+
 tf_err tf_eng_sym_add(tf_engine *e, const char *symbol, tf_eng_sym **out)
 {
 	if (e->nsyms == e->cfg.max_symbols)
@@ -222,9 +239,10 @@ tf_err tf_eng_sym_add(tf_engine *e, const char *symbol, tf_eng_sym **out)
 		if (err)
 			return err;
 	}
-	tf_eng_sym *s = calloc(1, sizeof *s + (size_t)e->cfg.nintervals * sizeof(tf_eng_series));
+	tf_eng_sym *s = calloc(1, tf_eng_sym_size(e));
 	if (!s)
 		return TF_ERR_NOMEM;
+	tf_eng_sym_layout(e, s);
 	snprintf(s->symbol, sizeof s->symbol, "%s", symbol);
 	s->last_t = INT64_MIN;
 	e->syms[e->nsyms++] = s;
@@ -381,7 +399,7 @@ static tf_err merge(tf_engine *e, tf_eng_sym *s, const tf_tick *t, tf_dec price)
 		while (i < se->nopen && se->open[i].open_time < ot)
 			i++;
 		if (i == se->nopen || se->open[i].open_time != ot) {
-			if (se->nopen == TF_ENGINE_MAX_OPEN)
+			if (se->nopen == e->max_open)
 				return TF_ERR_INTERNAL; /* cfg_check bounds the open windows; never happens */
 			memmove(&se->open[i + 1], &se->open[i], (size_t)(se->nopen - i) * sizeof se->open[0]);
 			se->nopen++;

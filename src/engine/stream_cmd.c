@@ -281,6 +281,7 @@ int tf_cmd_stream(int argc, char **argv)
 	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from, *bus_candles, *bus_alerts;
 	int64_t lateness, threads, commit_ms, batch, stale, session, exit_idle, max_symbols, ret_min, retention;
 	int64_t slide, slide_size;
+	const char *influx_url;
 	double change_pct, ret_k, trend_z;
 	tf_opt opts[] = {
 		{"brokers", TF_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (tickflow broker or a Kafka cluster)", &brokers, 0, 0, NULL},
@@ -306,6 +307,7 @@ int tf_cmd_stream(int argc, char **argv)
 		{"max-symbols", TF_OPT_INT, "100000", "symbols per partition before records go to the DLQ", &max_symbols, 1, 10000000, NULL},
 		{"retention", TF_OPT_DURATION, "0s", "delete ticks older than this behind the newest (0 = keep all)", &retention, 0, 0, NULL},
 		{"session-timeout", TF_OPT_DURATION, "10s", "consumer group session timeout (a dead member's partitions move after it)", &session, 0, 0, NULL},
+		{"influx", TF_OPT_STR, NULL, "also write candles and alerts to InfluxDB: http://127.0.0.1:8086/write?db=tickflow", &influx_url, 0, 0, NULL},
 		{"exit-idle", TF_OPT_DURATION, "0s", "exit 0 after this long without records (0 = run until SIGINT/SIGTERM)", &exit_idle, 0, 0, NULL},
 		{NULL, 0, NULL, NULL, NULL, 0, 0, NULL},
 	};
@@ -374,6 +376,11 @@ int tf_cmd_stream(int argc, char **argv)
 		fprintf(stderr, "tickflow stream: cannot open the store: %s\n", why);
 		return err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
 	}
+	if (influx_url && tf_influx_open(&(tf_influx_cfg){.url = influx_url}, &wc->influx, why, sizeof why)) {
+		fprintf(stderr, "tickflow stream: --influx: %s\n", why);
+		rc = TF_EXIT_USAGE;
+		goto out;
+	}
 	if (!(producer = make_client(RD_KAFKA_PRODUCER, brokers, group, session, &st)) ||
 	    !(rk = make_client(RD_KAFKA_CONSUMER, brokers, group, session, &st)))
 		goto out;
@@ -435,6 +442,7 @@ out:
 		rd_kafka_destroy(producer);
 	}
 	tf_store_close(st.store);
+	tf_influx_close(wc->influx, NULL); /* after the workers: their last commits are queued */
 	tf_info("stopped after %lld records (%lld late, %lld to %s)", (long long)atomic_load(&st.stats.records),
 		(long long)atomic_load(&st.stats.late), (long long)atomic_load(&st.stats.dlq), dlq);
 	return rc;

@@ -57,6 +57,7 @@ struct tf_worker {
 	int64_t pending_records, last_commit_ms, retention_max_t, last_retention_ms;
 	bus_msg *bus;          /* live-bus messages of the batch being committed */
 	size_t nbus, cap_bus;
+	tf_influx_batch influx; /* InfluxDB points of the batch being committed */
 };
 
 /* ---- dead-letter topic ---- */
@@ -227,6 +228,7 @@ static tf_err sink_candle(void *ud, const tf_candle_row *r)
 {
 	tf_worker *w = ((sink_ctx *)ud)->w;
 	tf_err err = tf_store_put_candle(w->store, r);
+	tf_influx_batch_candle(&w->influx, r);
 	if (err || !w->cfg.candles_topic[0] || r->interval_ms != w->cfg.engine.intervals_ms[0])
 		return err;
 	tf_q_candle c;
@@ -244,6 +246,7 @@ static tf_err sink_alert(void *ud, const tf_alert_row *a)
 {
 	tf_worker *w = ((sink_ctx *)ud)->w;
 	tf_err err = tf_store_put_alert(w->store, a);
+	tf_influx_batch_alert(&w->influx, a);
 	if (err || !w->cfg.alerts_topic[0])
 		return err;
 	tf_q_alert q;
@@ -292,6 +295,7 @@ static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t 
 static tf_err commit_once(tf_worker *w)
 {
 	bus_clear(w); /* a retry drains again and rebuilds them */
+	tf_influx_batch_reset(&w->influx);
 	tf_err err = tf_store_begin(w->store);
 	for (size_t i = 0; !err && i < w->nticks; i++)
 		err = tf_store_put_tick(w->store, &w->ticks[i]);
@@ -345,6 +349,7 @@ static bool commit(tf_worker *w, bool stopping)
 	}
 	atomic_fetch_sub(&w->stats->committing, 1);
 	bus_publish(w);
+	tf_influx_batch_submit(&w->influx);
 	if (failures) {
 		tf_info("store is back after %d failed attempt%s; consuming again", failures, failures == 1 ? "" : "s");
 		atomic_store(&w->stats->store_down, 0);
@@ -465,6 +470,7 @@ tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *pro
 	w->rk = rk;
 	w->producer = producer;
 	w->stats = stats;
+	tf_influx_batch_init(&w->influx, cfg->influx);
 	tf_err err;
 	for (int k = 0; (err = tf_store_open(cfg->store_url, &w->store, why, why_cap)) == TF_ERR_AGAIN && k < 60; k++)
 		usleep(k < 6 ? (100000u << k) : 5000000u);
@@ -495,6 +501,7 @@ void tf_worker_stop(tf_worker *w)
 	rd_kafka_queue_destroy(w->q);
 	tf_store_close(w->store);
 	bus_clear(w);
+	tf_influx_batch_free(&w->influx);
 	free(w->bus);
 	free(w->slots);
 	free(w->ticks);

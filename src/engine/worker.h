@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "engine/engine.h"
+#include "store/influx.h"
 #include "store/store.h"
 
 typedef struct {
@@ -34,6 +35,7 @@ typedef struct {
 	int64_t commit_interval_ms; /* commit at least this often while records flow */
 	int64_t batch_max;          /* and at most this many records per transaction */
 	int64_t retention_ms;       /* ticks older than max event time - this are deleted (0 = keep) */
+	tf_influx *influx;          /* optional InfluxDB sink, shared by the workers (NULL = off) */
 } tf_worker_cfg;
 
 typedef struct {

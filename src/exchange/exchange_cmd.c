@@ -106,8 +106,7 @@ int tf_cmd_exchange(int argc, char **argv)
 			errbuf[0] ? errbuf : tf_err_str(err));
 		goto out;
 	} else if (err) {
-		fprintf(stderr, "tickflow exchange: cannot serve on %s: %s; pick another --listen address\n", listen_addr,
-			errbuf[0] ? errbuf : tf_err_str(err));
+		fprintf(stderr, "tickflow exchange: %s; to listen elsewhere pass --listen HOST:PORT\n", errbuf[0] ? errbuf : tf_err_str(err));
 		goto out;
 	}
 	tf_run_on_stop(stop_loop, loop);

@@ -112,4 +112,14 @@ void tf_sim_on_trade(tf_sim *s, void (*fn)(void *ud, int idx, const tf_sim_trade
 /* Appends one 24hrMiniTicker element for a symbol as of its last advance, event time E. */
 tf_err tf_sim_mini_ticker_json(const tf_sim *s, int idx, int64_t event_ms, tf_buf *out);
 
+/* ---- diagnostics ------------------------------------------------------------------------------ */
+
+/* Bytes of model state the sim holds (symbols, their hour checkpoints, recent minutes, queues and
+ * the replay cache), for the memory benchmark. */
+size_t tf_sim_state_bytes(const tf_sim *s);
+
+/* Tests only: behaves from now on as if the 24 h high/low queues could not grow (out of memory),
+ * so the fallback (the window's extremes recomputed from its minutes) is exercised. */
+void tf_sim_test_no_queues(tf_sim *s);
+
 #endif

@@ -54,6 +54,19 @@ static tf_err resolve(const char *host, uint16_t port, bool passive, struct addr
 	return TF_OK;
 }
 
+/* One line for the operator: what failed, why, and what to do. */
+static void listen_error(const char *hostport, int e, char *errbuf, size_t errcap)
+{
+	const char *hint = "";
+	if (e == EADDRINUSE)
+		hint = " (another process listens there, perhaps an earlier tickflow: stop it; `ss -ltnp` shows which)";
+	else if (e == EACCES)
+		hint = " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+	else if (e == EADDRNOTAVAIL)
+		hint = " (no network interface of this machine has that address)";
+	snprintf(errbuf, errcap, "cannot listen on %s: %s%s", hostport, strerror(e), hint);
+}
+
 tf_err tf_tcp_listen(const char *hostport, int backlog, int *fd_out, char *errbuf, size_t errcap)
 {
 	*fd_out = -1;
@@ -79,7 +92,7 @@ tf_err tf_tcp_listen(const char *hostport, int backlog, int *fd_out, char *errbu
 			err = TF_OK;
 			break;
 		}
-		snprintf(errbuf, errcap, "cannot listen on %s: %s", hostport, strerror(errno));
+		listen_error(hostport, errno, errbuf, errcap);
 		close(fd);
 	}
 	freeaddrinfo(res);

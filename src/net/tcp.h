@@ -8,7 +8,8 @@
 
 #include "base/err.h"
 
-/* Listens on "host:port" (see tf_addr_parse; port 0 = any free port) with SO_REUSEADDR.
+/* Listens on "host:port" (see tf_addr_parse; port 0 = any free port) with SO_REUSEADDR. errbuf names the
+ * address, the reason and what to do (EADDRINUSE: stop the other process).
  * Errors: TF_ERR_PARSE (bad string), TF_ERR_REFUSED (name not resolved), TF_ERR_IO (bind/listen;
  * errbuf says which and why, e.g. "address already in use"). */
 tf_err tf_tcp_listen(const char *hostport, int backlog, int *fd_out, char *errbuf, size_t errcap);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dir.h"
 #include "store/store.h"
 
 enum { ST_TICK, ST_CANDLE, ST_ALERT, ST_RATE, ST_STATE, ST_OFFSET, ST_GET_OFFSET, ST_LOAD_STATE, ST_N };
@@ -76,8 +77,10 @@ typedef struct {
 
 static tf_err fail(sq_store *q, int rc, const char *what)
 {
-	snprintf(q->base.error, sizeof q->base.error, "sqlite: %s: %s", what, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
 	int prim = rc & 0xff;
+	/* a full disk is transient for the engine (it pauses and retries), but say what to do */
+	snprintf(q->base.error, sizeof q->base.error, "sqlite: %s: %s%s", what, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc),
+		 prim == SQLITE_FULL ? " (free space on the store's file system; nothing committed is lost)" : "");
 	return prim == SQLITE_BUSY || prim == SQLITE_LOCKED || prim == SQLITE_FULL || prim == SQLITE_IOERR ? TF_ERR_AGAIN
 													     : TF_ERR_IO;
 }
@@ -379,15 +382,23 @@ tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t 
 	if (!q)
 		return TF_ERR_NOMEM;
 	q->base.ops = &sq_ops;
-	tf_err err;
+	tf_err err = TF_OK;
+	/* the database's directory is ours: create it, and refuse a read-only or unwritable one now */
+	if (strcmp(path, ":memory:") != 0 &&
+	    (err = tf_dir_ensure_parent(path, "directory of the SQLite store", q->base.error, sizeof q->base.error)))
+		goto out;
 	int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err = fail(q, rc, path);
 		goto out;
 	}
 	sqlite3_busy_timeout(q->db, 10000);
+	/* Memory: a stream process holds one connection per worker thread plus one, and `tickflow up`
+	 * must stay under 100 MB with 2,000 symbols. 16 MiB of page cache per connection holds the hot
+	 * right edge of every symbol's ticks and candles (2,000 symbols ~ 8 MiB of leaf pages); no mmap,
+	 * because mapped pages of a growing database count as resident memory of the process. */
 	if ((err = exec(q, "PRAGMA journal_mode=WAL")) || (err = exec(q, "PRAGMA synchronous=NORMAL")) ||
-	    (err = exec(q, "PRAGMA cache_size=-65536")) || (err = exec(q, "PRAGMA mmap_size=268435456")) ||
+	    (err = exec(q, "PRAGMA cache_size=-16384")) || (err = exec(q, "PRAGMA mmap_size=0")) ||
 	    (err = migrate(q)))
 		goto out;
 	for (int i = 0; i < ST_N; i++)

@@ -31,6 +31,7 @@
 #include "base/opt.h"
 #include "base/run.h"
 #include "cmd.h"
+#include "net/tcp.h"
 #include "up/status.h"
 
 #define MAX_ARGS 40
@@ -57,7 +58,7 @@ static const int stop_order[C_COUNT] = {C_INGEST, C_COLLECT, C_REPORT, C_EXCHANG
 static struct {
 	const char *data_dir, *http, *source, *exchange_listen, *broker_listen, *brokers, *store, *seed;
 	const char *mail_to, *smtp, *token;
-	int64_t symbols, rate, report_every, status_every, partitions;
+	int64_t symbols, rate, report_every, status_every, partitions, stream_threads;
 } o;
 
 static tf_opt opts[] = {
@@ -77,6 +78,9 @@ static tf_opt opts[] = {
 	{"broker-listen", TF_OPT_STR, "127.0.0.1:9092", "address of the embedded Kafka-protocol broker", &o.broker_listen,
 	 0, 0, NULL},
 	{"partitions", TF_OPT_INT, "4", "partitions of the ticks topic (embedded broker)", &o.partitions, 1, 256, NULL},
+	{"stream-threads", TF_OPT_INT, "1",
+	 "stream engine worker threads: one keeps up with Binance's pace; more for --rate loads (each holds a store connection)",
+	 &o.stream_threads, 1, 64, NULL},
 	{"brokers", TF_OPT_STR, NULL, "use these Kafka brokers (HOST:PORT,...) instead of the embedded broker", &o.brokers,
 	 0, 0, NULL},
 	{"store", TF_OPT_STR, NULL, "sqlite:PATH or postgresql://... (default: sqlite:DATA-DIR/tickflow.db)", &o.store, 0,
@@ -169,7 +173,8 @@ static bool plan(component *cs, const char *store, const char *brokers, const ch
 		ok = ok && arg(c, "--listen=%s", o.broker_listen) && arg(c, "--data-dir=%s/broker", o.data_dir) &&
 		     arg(c, "--partitions=%lld", (long long)o.partitions);
 	c = &cs[C_STREAM];
-	ok = ok && arg(c, "--brokers=%s", brokers) && arg(c, "--store=%s", store);
+	ok = ok && arg(c, "--brokers=%s", brokers) && arg(c, "--store=%s", store) &&
+	     arg(c, "--threads=%lld", (long long)o.stream_threads);
 	c = &cs[C_INGEST];
 	ok = ok && arg(c, "--brokers=%s", brokers);
 	if (is_sim())
@@ -303,6 +308,31 @@ static bool make_data_dir(const char *dir)
 	return true;
 }
 
+/* Fails early, naming up's own flag, when one of its addresses is taken (usually another up). The
+ * command that listens there would say so too, but in terms of its own flags. */
+static bool ports_free(const component *cs)
+{
+	const struct {
+		bool used;
+		const char *addr, *flag;
+	} ports[] = {{cs[C_EXCHANGE].enabled, o.exchange_listen, "--exchange-listen"},
+		     {cs[C_BROKER].enabled, o.broker_listen, "--broker-listen"},
+		     {true, o.http, "--http"}};
+	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+		int fd;
+		char why[256];
+		if (!ports[i].used)
+			continue;
+		if (tf_tcp_listen(ports[i].addr, 1, &fd, why, sizeof why)) {
+			fprintf(stderr, "tickflow up: %s (%s); stop what uses it (another tickflow up?) or pass another %s\n", why,
+				ports[i].flag, ports[i].flag);
+			return false;
+		}
+		close(fd);
+	}
+	return true;
+}
+
 /* The option up was given for its own logging and config, handed on to every command. */
 static const char *flag_value(int argc, char **argv, const char *name)
 {
@@ -368,6 +398,9 @@ int tf_cmd_up(int argc, char **argv)
 		fprintf(stderr, "tickflow up: an option value is too long\n");
 		return TF_EXIT_USAGE;
 	}
+
+	if (!ports_free(cs))
+		return TF_EXIT_FAILURE;
 
 	/* Signals: blocked here before any thread exists, so every thread inherits the mask. */
 	sigset_t set;

@@ -235,7 +235,7 @@ int tf_cmd_serve(int argc, char **argv)
 				 .idle_timeout_ms = 60000, .max_body = 4096, .max_response = 32u << 20,
 				 .ws_max_queued = 8u << 20, .handler = handler, .on_stream_close = on_stream_close, .ud = &sv};
 	if ((err = tf_http_server_new(loop, &o, &srv, why, sizeof why))) {
-		fprintf(stderr, "tickflow serve: cannot listen on %s: %s\n", http, why);
+		fprintf(stderr, "tickflow serve: %s; to listen elsewhere pass --http HOST:PORT\n", why);
 		goto out;
 	}
 	tf_info("serve: http://%s%s (port %u), store %s", http, token ? " (token required)" : "",

@@ -7,18 +7,10 @@
 #  3. PostgreSQL down: collect fails after its retries with a clear error and exit 1.
 source "$(dirname "$0")/lib.sh"
 B=$(cd "$(dirname "$0")/batch" && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
-[[ -x $PGBIN/pg_ctl ]] || fail "PostgreSQL 15 is not installed (scripts/deps.sh installs it)"
-PGD=$(mktemp -d /tmp/tickflow-pg.XXXXXX)
-chown postgres "$PGD"
-PGPORT=$(free_port)
-pg() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD/data" "$@"; }
-trap 'pg -m immediate -w -t 30 stop >/dev/null 2>&1 || true; cleanup; rm -rf "$PGD"' EXIT
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGD/data" -A trust -U tickflow >/dev/null || fail "initdb"
-pg -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGD -c fsync=off" -l "$PGD/log" -w -t 30 start >/dev/null || { cat "$PGD/log"; fail "postgres did not start"; }
+source "$(dirname "$0")/peers/postgres.sh"
 PSQL="-h 127.0.0.1 -p $PGPORT -U tickflow -d batch"
-psql -X -q -h 127.0.0.1 -p "$PGPORT" -U tickflow -d postgres -c "CREATE DATABASE batch" || fail "createdb"
-URL="postgresql://tickflow@127.0.0.1:$PGPORT/batch"
+pg_createdb batch
+URL=$(pg_url batch)
 Q() { psql -X -At $PSQL -c "$1"; }
 
 SAMPLE=$TF_SAMPLES_DIR/onchainmonitor_rest_ticker_24hr_ALL_symbols.json

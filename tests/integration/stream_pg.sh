@@ -7,22 +7,10 @@
 #  3. crash: the worker killed with -9 at >= 10 random instants and restarted: identical again.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/stream/stream_lib.sh"
-PGBIN=/usr/lib/postgresql/15/bin
-[[ -x $PGBIN/pg_ctl ]] || fail "PostgreSQL 15 is not installed (scripts/deps.sh installs it)"
 N=${STREAM_PG_RECORDS:-200000}
-PGD=$(mktemp -d /tmp/tickflow-pg.XXXXXX)
-chown postgres "$PGD"
-PGPORT=$(free_port)
-pg() { runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD/data" "$@"; }
-pg_start() { pg -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGD -c fsync=off" -l "$PGD/log" -w -t 30 start >/dev/null || { cat "$PGD/log"; fail "postgres did not start"; }; }
-pg_stop() { pg -m fast -w -t 30 stop >/dev/null; }
-trap 'pg_stop 2>/dev/null; cleanup; rm -rf "$PGD"' EXIT
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGD/data" -A trust -U tickflow >/dev/null || fail "initdb"
-pg_start
-for db in main outage crash; do
-	psql -X -q -h 127.0.0.1 -p "$PGPORT" -U tickflow -d postgres -c "CREATE DATABASE $db" || fail "createdb $db"
-done
-url() { echo "postgresql://tickflow@127.0.0.1:$PGPORT/$1"; }
+source "$(dirname "$0")/peers/postgres.sh"
+for db in main outage crash; do pg_createdb $db; done
+url() { pg_url "$1"; }
 
 setup_stream "$N" 200 23
 run_stream ref "sqlite:$TF_TMP/ref.db" ref --threads 2

@@ -131,6 +131,14 @@ TF_TEST(dec_format_and_double)
 	/* the extremes of the type still fit the documented buffer */
 	tf_dec min = (tf_dec)((unsigned __int128)1 << 127);
 	TF_CHECK_EQ_STR(fmt(min, b), "-1701411834604692317316873037158.84105728");
+	tf_dec max = (tf_dec)(((unsigned __int128)1 << 127) - 1);
+	TF_CHECK_EQ_STR(fmt(max, b), "1701411834604692317316873037158.84105727");
+	/* integer parts around 2^64, where the digits switch from one 64-bit word to two */
+	tf_dec two64 = (tf_dec)((unsigned __int128)1 << 64);
+	TF_CHECK_EQ_STR(fmt(two64 * TF_DEC_SCALE + 5, b), "18446744073709551616.00000005");
+	TF_CHECK_EQ_STR(fmt((two64 - 1) * TF_DEC_SCALE, b), "18446744073709551615.00000000");
+	tf_dec e20 = (tf_dec)10000000000000000000u * 10;
+	TF_CHECK_EQ_STR(fmt(-(e20 + 7) * TF_DEC_SCALE - 12345678, b), "-100000000000000000007.12345678");
 	TF_CHECK(tf_dec_to_double(2456700) == 0.024567);
 	TF_CHECK(tf_dec_to_double(-tf_dec_from_int(3)) == -3.0);
 }
