@@ -9,6 +9,7 @@ import * as top from './top.js';
 import * as anomalies from './anomalies.js';
 import * as details from './details.js';
 import * as pipeline from './pipeline.js';
+import * as latency from './latency.js';
 
 export const MAX_SELECTED = 8;
 const TABS = { overview, charts, top, anomalies, details, pipeline };
@@ -127,6 +128,7 @@ function connect() {
     fn(d);
   });
   const candle = (closed) => (c) => {
+    if (!closed && c.interval === st.interval) latency.record(c.last_event_time);
     const t = TABS[st.tab];
     t.onCandle?.(c, closed, ctx());
   };

@@ -1,12 +1,35 @@
 // pipeline.js — the Pipeline tab: records/s arriving in the store, consumer lag (wall clock minus the
-// newest event time), store poll time as the latency seen by serve, candle updates, late and DLQ
-// counts, from the SSE `stats` event (once a second). Samples are kept while other tabs are shown.
+// newest event time), store poll time, candle updates, late and DLQ counts, from the SSE `stats`
+// event (once a second); and the tick-to-browser latency measured in this page (latency.js), p50/p99
+// of the last minute, sampled once a second. Samples are kept while other tabs are shown.
 import { el, state, fmtNum } from './util.js';
 import { lineChart } from './charts.js';
+import { lastMinute } from './latency.js';
 
 const KEEP = 600;
 const samples = [];
-let charts = null, kpis = null;
+const latSamples = []; // {time (s), p50, p99, n}
+let charts = null, kpis = null, latChart = null, latKpi = null;
+
+const fmtMs = (v) => (v >= 86400000 ? `${(v / 86400000).toFixed(1)} days` : v >= 60000 ? `${(v / 60000).toFixed(1)} min` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
+
+function latencyTick() {
+  const l = lastMinute();
+  if (!l.n) return;
+  const p = { time: Math.floor(Date.now() / 1000), p50: l.p50, p99: l.p99, n: l.n };
+  latSamples.push(p);
+  if (latSamples.length > KEEP) latSamples.shift();
+  if (latChart) { latChart.push('p50', { time: p.time, value: p.p50 }); latChart.push('p99', { time: p.time, value: p.p99 }); }
+  if (latKpi) latText(p);
+}
+setInterval(latencyTick, 1000);
+
+function latText(p) {
+  latKpi.dataset.p50 = String(Math.round(p.p50));
+  latKpi.dataset.p99 = String(Math.round(p.p99));
+  latKpi.textContent = `p50 ${fmtMs(p.p50)} · p99 ${fmtMs(p.p99)}`;
+  latKpi.title = `${fmtNum(p.n)} live candle updates in the last minute`;
+}
 
 export function record(s) {
   samples.push(s);
@@ -20,7 +43,11 @@ const METRICS = [
   { key: 'candle_updates', title: 'candle updates pushed', fmt: fmtNum },
 ];
 
-export function hide() { if (charts) for (const c of Object.values(charts)) c.remove(); charts = null; kpis = null; }
+export function hide() {
+  if (charts) for (const c of Object.values(charts)) c.remove();
+  latChart?.remove();
+  charts = null; kpis = null; latChart = null; latKpi = null;
+}
 
 export async function render(ctx) {
   hide();
@@ -34,6 +61,11 @@ export async function render(ctx) {
     boxes[m.key] = el('div.chart.small', { 'data-chart': m.key });
     grid.append(el('article.card', el('h3', m.title), kpis[m.key], boxes[m.key]));
   }
+  latKpi = el('div.kpi', { 'data-metric': 'latency' }, '—');
+  const latBox = el('div.chart.small', { 'data-chart': 'latency' });
+  kpis.bus = el('span', '—');
+  grid.prepend(el('article.card', el('h3', 'tick → browser latency, last minute'), latKpi, latBox,
+    el('p.muted.small', 'now − event time of the newest tick in each live candle update of the interval shown; live bus: ', kpis.bus)));
   kpis.late = el('div.kpi', '—');
   kpis.dlq = el('div.kpi', '—');
   kpis.clients = el('div.kpi', '—');
@@ -47,6 +79,11 @@ export async function render(ctx) {
     charts[m.key].fit();
   }
   if (samples.length) kpi(samples[samples.length - 1]);
+  latChart = lineChart(latBox, [{ name: 'p50', title: 'p50' }, { name: 'p99', title: 'p99' }], { seconds: true });
+  latChart.set('p50', dedupe(latSamples.map((p) => ({ time: p.time, value: p.p50 }))));
+  latChart.set('p99', dedupe(latSamples.map((p) => ({ time: p.time, value: p.p99 }))));
+  latChart.fit();
+  if (latSamples.length) latText(latSamples[latSamples.length - 1]);
 }
 
 function dedupe(pts) { // one point per second, the newest wins (the chart needs strictly rising times)
@@ -60,6 +97,7 @@ function kpi(s) {
   kpis.late.textContent = s.late === null ? 'late —' : `late ${fmtNum(s.late)}`;
   kpis.dlq.textContent = s.dlq === null ? 'DLQ —' : `DLQ ${fmtNum(s.dlq)}`;
   kpis.clients.textContent = String(s.sse_clients);
+  kpis.bus.textContent = s.bus === 'live' ? 'pushed (Kafka topics)' : s.bus === 'polling' ? 'down — polling the store' : 'off — polling the store';
 }
 
 export function onStats(s, ctx) {

@@ -336,6 +336,7 @@ static void make_row(const tf_engine *e, const tf_eng_sym *s, int k, int i, bool
 	r->interval_ms = e->cfg.intervals_ms[k];
 	memcpy(r->interval, e->iv_name[k], sizeof r->interval);
 	r->open_time = w->open_time;
+	r->last_event_time = w->close_t;
 	r->open = w->open;
 	r->high = w->high;
 	r->low = w->low;

@@ -82,6 +82,7 @@ typedef struct {
 	char symbol[TF_SYMBOL_MAX];
 	char interval[TF_INTERVAL_MAX];
 	int64_t interval_ms, open_time;
+	int64_t last_event_time; /* event time of the candle's newest tick (its close price) */
 	tf_dec open, high, low, close, volume, quote_volume, spread;
 	int64_t updates;
 	bool final, volume_approx;

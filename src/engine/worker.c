@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "market/market.h"
+#include "store/row_json.h"
 
 #define MAX_TICKS_PER_RECORD 64
 
@@ -197,21 +198,6 @@ typedef struct {
 	int32_t partition;
 } sink_ctx;
 
-static void json_maybe(tf_buf *b, const char *name, tf_maybe m)
-{
-	if (m.valid)
-		tf_buf_appendf(b, ",\"%s\":%.17g", name, m.v);
-	else
-		tf_buf_appendf(b, ",\"%s\":null", name);
-}
-
-static void json_dec(tf_buf *b, const char *name, tf_dec v)
-{
-	char s[TF_DEC_STR_MAX];
-	tf_dec_format(v, s);
-	tf_buf_appendf(b, ",\"%s\":\"%s\"", name, s);
-}
-
 static tf_err bus_add(tf_worker *w, const char *topic, const char *key, tf_buf *json)
 {
 	if (w->nbus == w->cap_bus) {
@@ -245,27 +231,11 @@ static tf_err sink_candle(void *ud, const tf_candle_row *r)
 	tf_influx_batch_candle(&w->influx, r);
 	if (err || !w->cfg.candles_topic[0] || r->interval_ms != w->cfg.engine.intervals_ms[0])
 		return err;
+	tf_q_candle c;
+	tf_row_from_candle(r, &c);
 	tf_buf b;
-	tf_buf_init(&b, 4096);
-	tf_buf_appendf(&b, "{\"symbol\":\"%s\",\"interval\":\"%s\",\"open_time\":%lld", r->symbol, r->interval,
-		       (long long)r->open_time);
-	json_dec(&b, "open", r->open);
-	json_dec(&b, "high", r->high);
-	json_dec(&b, "low", r->low);
-	json_dec(&b, "close", r->close);
-	json_dec(&b, "volume", r->volume);
-	json_dec(&b, "quote_volume", r->quote_volume);
-	tf_buf_appendf(&b, ",\"updates\":%lld,\"final\":%s,\"volume_approx\":%s", (long long)r->updates,
-		       r->final ? "true" : "false", r->volume_approx ? "true" : "false");
-	json_maybe(&b, "mid", r->mid);
-	json_maybe(&b, "ret", r->ret);
-	json_maybe(&b, "rel_volatility", r->rel_vol);
-	json_maybe(&b, "ma7", r->ma7);
-	json_maybe(&b, "ma25", r->ma25);
-	json_maybe(&b, "stddev_logret", r->sd_logret);
-	json_maybe(&b, "vwap", r->vwap);
-	json_maybe(&b, "change_24h_pct", r->change_24h_pct);
-	err = tf_buf_append(&b, "}", 1);
+	tf_buf_init(&b, TF_ROW_JSON_MAX);
+	err = tf_row_json_candle(&b, &c, true);
 	if (!err)
 		err = bus_add(w, w->cfg.candles_topic, r->symbol, &b);
 	tf_buf_free(&b);
@@ -279,14 +249,11 @@ static tf_err sink_alert(void *ud, const tf_alert_row *a)
 	tf_influx_batch_alert(&w->influx, a);
 	if (err || !w->cfg.alerts_topic[0])
 		return err;
+	tf_q_alert q;
+	tf_row_from_alert(a, &q);
 	tf_buf b;
-	tf_buf_init(&b, 4096);
-	/* details are written by the engine: no quotes or backslashes to escape */
-	err = tf_buf_appendf(&b,
-			     "{\"id\":%lld,\"symbol\":\"%s\",\"kind\":\"%s\",\"event_time\":%lld,\"value\":%.17g,"
-			     "\"threshold\":%.17g,\"detail\":\"%s\"}",
-			     (long long)a->id, a->symbol, tf_alert_kind_name(a->kind), (long long)a->event_time, a->value,
-			     a->threshold, a->detail);
+	tf_buf_init(&b, TF_ROW_JSON_MAX);
+	err = tf_row_json_alert(&b, &q);
 	if (!err)
 		err = bus_add(w, w->cfg.alerts_topic, a->symbol, &b);
 	tf_buf_free(&b);

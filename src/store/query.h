@@ -31,6 +31,7 @@ typedef struct {
 	int64_t updates;
 	bool final;
 	tf_maybe ma7, ma25, ret, rel_vol, change_24h_pct;
+	int64_t last_event_time; /* event time of the newest tick in the candle; 0 = unknown (NULL) */
 } tf_q_candle;
 
 /* Per-symbol statistics over a range of candles of one interval. */

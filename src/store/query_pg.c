@@ -10,7 +10,7 @@
 
 #define CANDLE_COLS                                                                                                    \
 	"symbol, \"interval\", open_time, open, high, low, close, volume, updates, final, ma7, ma25, ret, rel_volatility, " \
-	"change_24h_pct"
+	"change_24h_pct, last_event_time"
 
 typedef struct {
 	tf_query base;
@@ -96,6 +96,7 @@ static tf_err candle_row(PGresult *r, int i, void *fn, void *ud)
 	c.ret = maybe(r, i, 12);
 	c.rel_vol = maybe(r, i, 13);
 	c.change_24h_pct = maybe(r, i, 14);
+	c.last_event_time = i64(r, i, 15); /* NULL reads as 0 */
 	return ((tf_q_candle_fn)fn)(ud, &c);
 }
 

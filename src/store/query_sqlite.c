@@ -12,7 +12,7 @@ enum { Q_PING, Q_SYMBOLS, Q_LATEST, Q_CANDLES, Q_SINCE, Q_ALERTS, Q_TICKS, Q_TIC
 
 #define CANDLE_COLS                                                                                                    \
 	"symbol, interval, open_time, open, high, low, close, volume, updates, final, ma7, ma25, ret, rel_volatility, " \
-	"change_24h_pct"
+	"change_24h_pct, last_event_time"
 
 static const char *const q_sql[Q_N] = {
 	[Q_PING] = "SELECT 1",
@@ -92,6 +92,7 @@ static tf_err candle_row(sqlite3_stmt *st, void *fn, void *ud)
 	c.ret = maybe(st, 12);
 	c.rel_vol = maybe(st, 13);
 	c.change_24h_pct = maybe(st, 14);
+	c.last_event_time = sqlite3_column_int64(st, 15); /* NULL reads as 0 */
 	return ((tf_q_candle_fn)fn)(ud, &c);
 }
 

@@ -25,7 +25,7 @@
 #include "engine/engine.h"
 #include "market/tick.h"
 
-#define TF_STORE_SCHEMA_VERSION 3
+#define TF_STORE_SCHEMA_VERSION 4
 /* 2: ticker_snapshots.dead and .quote (batch); 3: table rates (sliding windows) */
 
 typedef struct tf_store tf_store;

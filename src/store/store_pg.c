@@ -49,6 +49,8 @@ static const char *const migration[] = {
 	"CREATE TABLE rates(scope text NOT NULL, window_end bigint NOT NULL, size_ms bigint NOT NULL,"
 	" updates bigint NOT NULL, updates_per_s double precision, zscore double precision, returns_hist text,"
 	" PRIMARY KEY(scope, window_end));",
+	/* 4: event time of each candle's newest tick (tick-to-browser latency; NULL for older rows) */
+	"ALTER TABLE candles ADD COLUMN last_event_time bigint;",
 };
 
 static const char *const staging =
@@ -72,13 +74,13 @@ static const char *const merge_sql[T_N] = {
 	" quote_volume_24h=EXCLUDED.quote_volume_24h",
 	"INSERT INTO candles SELECT DISTINCT ON (symbol, \"interval\", open_time) symbol, \"interval\", open_time, open, high,"
 	" low, close, volume, quote_volume, updates, final, volume_approx, spread, mid, ret, rel_volatility, ma7, ma25,"
-	" stddev_logret, vwap, change_24h_pct FROM st_candles ORDER BY symbol, \"interval\", open_time, seq DESC"
+	" stddev_logret, vwap, change_24h_pct, last_event_time FROM st_candles ORDER BY symbol, \"interval\", open_time, seq DESC"
 	" ON CONFLICT (symbol, \"interval\", open_time) DO UPDATE SET open=EXCLUDED.open, high=EXCLUDED.high,"
 	" low=EXCLUDED.low, close=EXCLUDED.close, volume=EXCLUDED.volume, quote_volume=EXCLUDED.quote_volume,"
 	" updates=EXCLUDED.updates, final=EXCLUDED.final, volume_approx=EXCLUDED.volume_approx, spread=EXCLUDED.spread,"
 	" mid=EXCLUDED.mid, ret=EXCLUDED.ret, rel_volatility=EXCLUDED.rel_volatility, ma7=EXCLUDED.ma7,"
 	" ma25=EXCLUDED.ma25, stddev_logret=EXCLUDED.stddev_logret, vwap=EXCLUDED.vwap,"
-	" change_24h_pct=EXCLUDED.change_24h_pct",
+	" change_24h_pct=EXCLUDED.change_24h_pct, last_event_time=EXCLUDED.last_event_time",
 	"INSERT INTO alerts SELECT DISTINCT ON (id) id, symbol, kind, event_time, value, threshold, detail FROM st_alerts"
 	" ORDER BY id, seq DESC ON CONFLICT (id) DO UPDATE SET symbol=EXCLUDED.symbol, kind=EXCLUDED.kind,"
 	" event_time=EXCLUDED.event_time, value=EXCLUDED.value, threshold=EXCLUDED.threshold, detail=EXCLUDED.detail",
@@ -295,6 +297,7 @@ static tf_err pg_put_candle(tf_store *s, const tf_candle_row *r)
 	add_maybe(p, T_CANDLES, r->sd_logret);
 	add_maybe(p, T_CANDLES, r->vwap);
 	add_maybe(p, T_CANDLES, r->change_24h_pct);
+	add(p, T_CANDLES, "\t%lld", (long long)r->last_event_time);
 	return added(p, T_CANDLES);
 }
 

@@ -22,8 +22,8 @@ static const char *const stmt_sql[ST_N] = {
 	"INSERT OR REPLACE INTO ticks(symbol,event_time,open_24h,high_24h,low_24h,last,volume_24h,quote_volume_24h) "
 	"VALUES(?,?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO candles(symbol,interval,open_time,open,high,low,close,volume,quote_volume,updates,final,"
-	"volume_approx,spread,mid,ret,rel_volatility,ma7,ma25,stddev_logret,vwap,change_24h_pct) "
-	"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"volume_approx,spread,mid,ret,rel_volatility,ma7,ma25,stddev_logret,vwap,change_24h_pct,last_event_time) "
+	"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO alerts(id,symbol,kind,event_time,value,threshold,detail) VALUES(?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO rates(scope,window_end,size_ms,updates,updates_per_s,zscore,returns_hist) VALUES(?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO stream_state(consumer_group,topic,partition,symbol,state) VALUES(?,?,?,?,?)",
@@ -59,6 +59,8 @@ static const char *const migration[] = {
 	"CREATE TABLE rates(scope TEXT NOT NULL, window_end INTEGER NOT NULL, size_ms INTEGER NOT NULL,"
 	" updates INTEGER NOT NULL, updates_per_s REAL, zscore REAL, returns_hist TEXT,"
 	" PRIMARY KEY(scope, window_end)) WITHOUT ROWID",
+	/* 4: event time of each candle's newest tick (tick-to-browser latency; NULL for older rows) */
+	"ALTER TABLE candles ADD COLUMN last_event_time INTEGER",
 };
 
 /* SQLite has one writer at a time; threads of this process queue here instead of sleeping in
@@ -197,6 +199,7 @@ static tf_err sq_put_candle(tf_store *s, const tf_candle_row *r)
 	bind_maybe(st, 19, r->sd_logret);
 	bind_maybe(st, 20, r->vwap);
 	bind_maybe(st, 21, r->change_24h_pct);
+	sqlite3_bind_int64(st, 22, r->last_event_time);
 	return step_done(q, st, "upsert candle");
 }
 

@@ -183,7 +183,7 @@ static bool plan(component *cs, const char *store, const char *brokers, const ch
 	else
 		ok = ok && arg(c, "--source=%s", o.source);
 	c = &cs[C_SERVE];
-	ok = ok && arg(c, "--store=%s", store) && arg(c, "--http=%s", o.http);
+	ok = ok && arg(c, "--store=%s", store) && arg(c, "--http=%s", o.http) && arg(c, "--brokers=%s", brokers);
 	if (o.token)
 		ok = ok && arg(c, "--token=%s", o.token);
 	if (o.report_every > 0) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/row_json.h"
 #include "web/api.h"
 #include "web/json.h"
 #include "web/params.h"
@@ -72,44 +73,7 @@ static int api_symbols(tf_query *q, const char *query, tf_buf *b)
 
 /* ---- /api/candles ---- */
 
-static tf_err candle_json(tf_buf *b, const tf_q_candle *c, bool with_symbol)
-{
-	tf_err err = tf_buf_appendf(b, "{");
-	if (!err && with_symbol) {
-		err = tf_buf_appendf(b, "\"symbol\":");
-		if (!err)
-			err = tf_wjson_str(b, c->symbol);
-		if (!err)
-			err = tf_buf_appendf(b, ",\"interval\":\"%s\",", c->interval);
-	}
-	if (!err)
-		err = tf_buf_appendf(b, "\"t\":%" PRId64 ",\"o\":", c->open_time);
-	if (!err)
-		err = tf_wjson_dec(b, c->open);
-	if (!err && !(err = tf_buf_appendf(b, ",\"h\":")))
-		err = tf_wjson_dec(b, c->high);
-	if (!err && !(err = tf_buf_appendf(b, ",\"l\":")))
-		err = tf_wjson_dec(b, c->low);
-	if (!err && !(err = tf_buf_appendf(b, ",\"c\":")))
-		err = tf_wjson_dec(b, c->close);
-	if (!err && !(err = tf_buf_appendf(b, ",\"v\":")))
-		err = tf_wjson_dec(b, c->volume);
-	if (!err)
-		err = tf_buf_appendf(b, ",\"n\":%" PRId64 ",\"final\":%s,\"ma7\":", c->updates, c->final ? "true" : "false");
-	if (!err)
-		err = tf_wjson_maybe(b, c->ma7);
-	if (!err && !(err = tf_buf_appendf(b, ",\"ma25\":")))
-		err = tf_wjson_maybe(b, c->ma25);
-	if (!err && !(err = tf_buf_appendf(b, ",\"ret\":")))
-		err = tf_wjson_maybe(b, c->ret);
-	if (!err && !(err = tf_buf_appendf(b, ",\"volatility\":")))
-		err = tf_wjson_maybe(b, c->rel_vol);
-	if (!err && !(err = tf_buf_appendf(b, ",\"change_24h_pct\":")))
-		err = tf_wjson_maybe(b, c->change_24h_pct);
-	return err ? err : tf_buf_appendf(b, "}");
-}
-
-tf_err tf_web_candle_json(tf_buf *b, const tf_q_candle *c) { return candle_json(b, c, true); }
+tf_err tf_web_candle_json(tf_buf *b, const tf_q_candle *c) { return tf_row_json_candle(b, c, true); }
 
 typedef struct {
 	emit e;
@@ -122,7 +86,7 @@ static tf_err candle_cb(void *ud, const tf_q_candle *c)
 	if (!x->e.n)
 		x->first = c->open_time;
 	tf_err err = sep(&x->e);
-	return err ? err : candle_json(x->e.b, c, false);
+	return err ? err : tf_row_json_candle(x->e.b, c, false);
 }
 
 static int api_candles(tf_query *q, const char *query, tf_buf *b)
@@ -361,21 +325,7 @@ static tf_err alert_cb(void *ud, const tf_q_alert *a)
 {
 	emit *e = ud;
 	tf_err err = sep(e);
-	if (!err)
-		err = tf_buf_appendf(e->b, "{\"id\":\"%" PRId64 "\",\"symbol\":", a->id);
-	if (!err)
-		err = tf_wjson_str(e->b, a->symbol);
-	if (!err && !(err = tf_buf_appendf(e->b, ",\"kind\":")))
-		err = tf_wjson_str(e->b, a->kind);
-	if (!err)
-		err = tf_buf_appendf(e->b, ",\"event_time\":%" PRId64 ",\"value\":", a->event_time);
-	if (!err)
-		err = tf_wjson_maybe(e->b, a->value);
-	if (!err && !(err = tf_buf_appendf(e->b, ",\"threshold\":")))
-		err = tf_wjson_maybe(e->b, a->threshold);
-	if (!err && !(err = tf_buf_appendf(e->b, ",\"detail\":")))
-		err = tf_wjson_str(e->b, a->detail);
-	return err ? err : tf_buf_appendf(e->b, "}");
+	return err ? err : tf_row_json_alert(e->b, a);
 }
 
 tf_err tf_web_alert_json(tf_buf *b, const tf_q_alert *a)

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "store/row_json.h"
 #include "web/api.h"
 #include "web/hub.h"
 #include "web/json.h"
@@ -43,8 +44,10 @@ static const struct {
 	int64_t ms;
 } intervals[] = {{"1m", 60000}, {"5m", 300000}, {"1h", 3600000}};
 #define NIV 3
+_Static_assert(NIV == TF_WM_INTERVALS, "metrics count the polls of each interval");
 #define MAX_POLL_ROWS 200000
 #define ALERT_IDS 1024
+#define BUS_SILENCE_MS 5000 /* a live bus without candles this long while ticks arrive: poll again */
 
 struct tf_web_hub {
 	tf_loop *loop;
@@ -65,6 +68,11 @@ struct tf_web_hub {
 	int64_t alert_since;
 	int64_t last_stats_ms, tick_newest, tick_window;
 	tf_buf scratch;
+	/* the live bus: what it covers is not polled (see hub.h) */
+	tf_web_bus *bus;
+	bool bus_configured, bus_live, bus_silent, bus_alerts_seen, force_poll;
+	int64_t bus_candle_ms[NIV]; /* when the last bus candle of each interval arrived (mono); 0 = never */
+	int64_t bus_last_ms, ticks_since_bus;
 };
 
 /* ---- event ring and fan-out ---- */
@@ -245,9 +253,17 @@ static tf_err candle_seen(void *ud, const tf_q_candle *c)
 	return tf_web_hub_publish(h, closed ? "candle_closed" : "candle", c->symbol, h->scratch.data, h->scratch.len);
 }
 
+static bool bus_covers(const tf_web_hub *h, int iv)
+{
+	return h->bus_live && !h->force_poll && !h->bus_silent && (iv < 0 ? h->bus_alerts_seen : h->bus_candle_ms[iv] > 0);
+}
+
 static tf_err poll_candles(tf_web_hub *h)
 {
 	for (int i = 0; i < NIV; i++) {
+		if (bus_covers(h, i))
+			continue;
+		h->m->candle_polls[i]++;
 		int64_t latest;
 		bool found;
 		tf_err err = tf_query_latest_time(h->q, intervals[i].name, &latest, &found);
@@ -265,16 +281,22 @@ static tf_err poll_candles(tf_web_hub *h)
 	return TF_OK;
 }
 
-static tf_err alert_seen(void *ud, const tf_q_alert *a)
+/* Remembers a->id; false when it was known already (seen on the bus or by an earlier poll). */
+static bool alert_new(tf_web_hub *h, const tf_q_alert *a)
 {
-	tf_web_hub *h = ud;
 	for (size_t i = 0; i < ALERT_IDS; i++)
 		if (h->alert_ids[i] == a->id)
-			return TF_OK;
+			return false;
 	h->alert_ids[h->alert_next++ % ALERT_IDS] = a->id;
 	if (a->event_time > h->alert_since)
 		h->alert_since = a->event_time;
-	if (!h->primed)
+	return true;
+}
+
+static tf_err alert_seen(void *ud, const tf_q_alert *a)
+{
+	tf_web_hub *h = ud;
+	if (!alert_new(h, a) || !h->primed)
 		return TF_OK;
 	tf_buf_reset(&h->scratch);
 	tf_err err = tf_web_alert_json(&h->scratch, a);
@@ -283,8 +305,32 @@ static tf_err alert_seen(void *ud, const tf_q_alert *a)
 
 static tf_err poll_alerts(tf_web_hub *h)
 {
+	if (bus_covers(h, -1))
+		return TF_OK;
 	/* alerts may be committed slightly out of event-time order: look a minute back, skip known ids */
 	return tf_query_alerts(h->q, h->alert_since - 60000, 500, alert_seen, h);
+}
+
+/* Once a second: the bus's counters, and whether a live bus went silent while the store changes
+ * (a stream without --candles-topic, or one publishing elsewhere): then candles are polled again. */
+static void bus_watch(tf_web_hub *h, int64_t new_ticks)
+{
+	if (!h->bus_configured)
+		return;
+	if (h->bus) {
+		tf_web_bus_counters c;
+		tf_web_bus_counters_get(h->bus, &c);
+		h->m->bus_messages = c.messages;
+		h->m->bus_rejected = c.rejected;
+		h->m->bus_dropped = c.dropped;
+		h->m->bus_reconnects = c.reconnects;
+	}
+	h->ticks_since_bus += new_ticks;
+	bool silent = h->bus_live && h->bus_last_ms && tf_mono_ms() - h->bus_last_ms > BUS_SILENCE_MS && h->ticks_since_bus > 0;
+	if (silent && !h->bus_silent)
+		tf_warn("live bus: no candle for %d s while ticks reach the store; polling the store for candles (does "
+			"`tickflow stream` publish to the bus?)", BUS_SILENCE_MS / 1000);
+	h->bus_silent = silent;
 }
 
 static tf_err poll_stats(tf_web_hub *h)
@@ -305,6 +351,7 @@ static tf_err poll_stats(tf_web_hub *h)
 	}
 	if (newest > h->tick_newest)
 		h->tick_newest = newest;
+	bus_watch(h, count);
 	h->m->pipeline_newest_event_ms = h->tick_newest;
 	h->m->pipeline_lag_ms = h->tick_newest ? tf_now_ms() - h->tick_newest : 0;
 	if (first)
@@ -313,9 +360,10 @@ static tf_err poll_stats(tf_web_hub *h)
 	err = tf_buf_appendf(&h->scratch,
 			     "{\"time\":%" PRId64 ",\"records_per_s\":%.3f,\"records_total\":%" PRId64
 			     ",\"newest_event_time\":%" PRId64 ",\"lag_ms\":%" PRId64 ",\"candle_updates\":%" PRId64
-			     ",\"sse_clients\":%zu,\"poll_ms\":%.3f,\"late\":null,\"dlq\":null}",
+			     ",\"sse_clients\":%zu,\"poll_ms\":%.3f,\"late\":null,\"dlq\":null,\"bus\":\"%s\"}",
 			     tf_now_ms(), h->m->pipeline_records_per_s, h->m->pipeline_records, h->tick_newest,
-			     h->m->pipeline_lag_ms, h->m->candle_updates, h->nclients, h->m->poll_last_s * 1000.0);
+			     h->m->pipeline_lag_ms, h->m->candle_updates, h->nclients, h->m->poll_last_s * 1000.0,
+			     !h->bus_configured ? "off" : h->bus_live && !h->bus_silent ? "live" : "polling");
 	return err ? err : tf_web_hub_publish(h, "stats", "", h->scratch.data, h->scratch.len);
 }
 
@@ -335,9 +383,65 @@ static void on_poll(tf_loop *l, void *ud)
 			tf_warn("serve: store poll failed: %s", tf_query_error(h->q));
 	} else {
 		h->primed = true;
+		h->force_poll = false;
 	}
 	tf_timer_start(l, &h->poll_timer, h->cfg.poll_ms, on_poll, h);
 }
+
+/* ---- the live bus (callbacks on the loop thread, see web/bus.h) ---- */
+
+static void bus_state(void *ud, bool live)
+{
+	tf_web_hub *h = ud;
+	h->bus_live = live;
+	h->m->bus_up = live;
+	h->force_poll = true; /* up: catch up on what was committed before the bus's start offsets */
+	h->ticks_since_bus = 0; /* silence counts from here */
+	if (h->bus_last_ms)
+		h->bus_last_ms = tf_mono_ms();
+}
+
+static void bus_gap(void *ud) { ((tf_web_hub *)ud)->force_poll = true; }
+
+static void bus_candle(void *ud, const tf_q_candle *c)
+{
+	tf_web_hub *h = ud;
+	int64_t now = tf_mono_ms();
+	for (int i = 0; i < NIV; i++)
+		if (!strcmp(c->interval, intervals[i].name))
+			h->bus_candle_ms[i] = now;
+	if (h->bus_silent)
+		tf_info("live bus: candles arrive again; the store is no longer polled for them");
+	h->bus_silent = false;
+	h->bus_last_ms = now;
+	h->ticks_since_bus = 0;
+	tf_buf_reset(&h->scratch);
+	if (tf_row_json_candle(&h->scratch, c, true) == TF_OK &&
+	    tf_web_hub_publish(h, c->final ? "candle_closed" : "candle", c->symbol, h->scratch.data, h->scratch.len) == TF_OK) {
+		h->m->candle_updates++;
+		h->m->candle_updates_bus++;
+	}
+}
+
+static void bus_alert(void *ud, const tf_q_alert *a)
+{
+	tf_web_hub *h = ud;
+	h->bus_alerts_seen = true;
+	if (!alert_new(h, a))
+		return;
+	tf_buf_reset(&h->scratch);
+	if (tf_row_json_alert(&h->scratch, a) == TF_OK)
+		tf_web_hub_publish(h, "alert", a->symbol, h->scratch.data, h->scratch.len);
+}
+
+void tf_web_hub_bus_sink(tf_web_hub *h, tf_web_bus_sink *out)
+{
+	h->bus_configured = true;
+	h->m->bus_configured = 1;
+	*out = (tf_web_bus_sink){bus_state, bus_candle, bus_alert, bus_gap, h};
+}
+
+void tf_web_hub_bus_attach(tf_web_hub *h, tf_web_bus *b) { h->bus = b; }
 
 static void on_heartbeat(tf_loop *l, void *ud)
 {

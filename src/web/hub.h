@@ -1,10 +1,18 @@
 /* hub.h — the live bus towards browsers: Server-Sent Events at /api/stream.
  *
- * Source of events: the engine runs in another process (`tickflow stream`) and offers no push
- * hook yet, so the hub polls the store for changes on its loop (every poll_ms): the current and
- * previous candle of each interval (compared with the previous poll by updates count and final
- * flag), new alerts, and every second a pipeline statistics event. Each change becomes one event
- * with a sequence number, kept in a ring of the last TF_HUB_RING events.
+ * Sources of events: the engine runs in another process (`tickflow stream`). With `serve --brokers`
+ * the live bus (web/bus.h) pushes what the stream commits: changed candles of its smallest interval
+ * and new alerts, each the moment it arrives. Whatever the bus does not carry, or while it is down,
+ * the hub polls the store for (every poll_ms): the current and previous candle of each interval
+ * (compared with the previous poll by updates count and final flag) and new alerts. Every second it
+ * also reads pipeline statistics from the store (a `stats` event). Each change becomes one event with
+ * a sequence number, kept in a ring of the last TF_HUB_RING events.
+ *
+ * Bus and polling (per interval; alerts alike):
+ *   polled ──(bus live and a bus candle of this interval arrived)──> pushed by the bus
+ *   pushed ──(bus down | bus silent 5 s while ticks reach the store)──> polled
+ *   bus (re)connects or dropped messages ──> one full poll (catch-up), then as above
+ * Events seen both ways are sent twice at worst (the page upserts), never lost.
  *
  * Clients: GET /api/stream[?symbols=A,B] — events of those symbols (plus global ones) as
  *   id: <boot>-<seq>\nevent: candle|candle_closed|alert|stats\ndata: <json>\n\n
@@ -21,6 +29,7 @@
 #include "net/http_server.h"
 #include "net/loop.h"
 #include "store/query.h"
+#include "web/bus.h"
 #include "web/metrics.h"
 
 #define TF_HUB_RING 8192
@@ -44,6 +53,11 @@ void tf_web_hub_free(tf_web_hub *h);
 int tf_web_hub_subscribe(tf_web_hub *h, const tf_http_request *req, tf_http_resp *resp);
 /* The server's on_stream_close for hub streams. */
 void tf_web_hub_stream_closed(tf_web_hub *h, tf_http_stream *s, void *user);
+
+/* The live bus feeds the hub through the sink this fills (for tf_web_bus_start); attach the started
+ * bus for its counters (in /metrics and the stats event). */
+void tf_web_hub_bus_sink(tf_web_hub *h, tf_web_bus_sink *out);
+void tf_web_hub_bus_attach(tf_web_hub *h, tf_web_bus *b);
 
 /* Publishes an event (also used by tests): symbol "" = for every client. TF_ERR_NOMEM. */
 tf_err tf_web_hub_publish(tf_web_hub *h, const char *event, const char *symbol, const char *json, size_t len);

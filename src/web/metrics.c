@@ -90,5 +90,32 @@ tf_err tf_web_metrics_render(const tf_web_metrics *m, tf_buf *o)
 			(long long)m->sse_reset, (long long)m->polls, (long long)m->poll_errors, m->poll_last_s,
 			(long long)m->pipeline_records, m->pipeline_records_per_s, (double)m->pipeline_lag_ms / 1000.0,
 			(long long)m->candle_updates);
+	if (!err)
+		err = tf_buf_appendf(
+			o,
+			"# HELP tickflow_candle_updates_bus_total Candle changes published as they arrived on the live bus.\n"
+			"# TYPE tickflow_candle_updates_bus_total counter\ntickflow_candle_updates_bus_total %lld\n"
+			"# HELP tickflow_store_candle_polls_total Candle change queries run against the store, by interval.\n"
+			"# TYPE tickflow_store_candle_polls_total counter\n",
+			(long long)m->candle_updates_bus);
+	static const char *const iv[TF_WM_INTERVALS] = {"1m", "5m", "1h"};
+	for (int i = 0; !err && i < TF_WM_INTERVALS; i++)
+		err = tf_buf_appendf(o, "tickflow_store_candle_polls_total{interval=\"%s\"} %lld\n", iv[i],
+				     (long long)m->candle_polls[i]);
+	if (!err && m->bus_configured)
+		err = tf_buf_appendf(
+			o,
+			"# HELP tickflow_bus_up Whether the live bus delivers (1) or serve polls the store instead (0).\n"
+			"# TYPE tickflow_bus_up gauge\ntickflow_bus_up %lld\n"
+			"# HELP tickflow_bus_messages_total Valid live-bus messages received.\n"
+			"# TYPE tickflow_bus_messages_total counter\ntickflow_bus_messages_total %lld\n"
+			"# HELP tickflow_bus_rejected_total Live-bus messages rejected as malformed.\n"
+			"# TYPE tickflow_bus_rejected_total counter\ntickflow_bus_rejected_total %lld\n"
+			"# HELP tickflow_bus_dropped_total Live-bus messages dropped because the loop fell behind.\n"
+			"# TYPE tickflow_bus_dropped_total counter\ntickflow_bus_dropped_total %lld\n"
+			"# HELP tickflow_bus_reconnects_total Times the broker came back after being lost.\n"
+			"# TYPE tickflow_bus_reconnects_total counter\ntickflow_bus_reconnects_total %lld\n",
+			(long long)m->bus_up, (long long)m->bus_messages, (long long)m->bus_rejected, (long long)m->bus_dropped,
+			(long long)m->bus_reconnects);
 	return err;
 }

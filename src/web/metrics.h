@@ -12,6 +12,7 @@ enum { TF_WM_SYMBOLS, TF_WM_CANDLES, TF_WM_OVERVIEW, TF_WM_TOP, TF_WM_ANOMALIES,
        TF_WM_HEALTHZ, TF_WM_METRICS, TF_WM_ASSET, TF_WM_LOGIN, TF_WM_OTHER, TF_WM_ROUTES };
 
 #define TF_WM_BUCKETS 12
+#define TF_WM_INTERVALS 3 /* 1m, 5m, 1h: the intervals the hub polls, in its order */
 
 typedef struct {
 	int64_t requests[TF_WM_ROUTES][5];      /* status class 1xx..5xx */
@@ -23,6 +24,10 @@ typedef struct {
 	double poll_last_s;
 	int64_t pipeline_records, pipeline_newest_event_ms, pipeline_lag_ms, candle_updates;
 	double pipeline_records_per_s;
+	/* the live bus (serve --brokers) */
+	int64_t bus_configured, bus_up, bus_messages, bus_rejected, bus_dropped, bus_reconnects;
+	int64_t candle_updates_bus;               /* candle events that came from the bus */
+	int64_t candle_polls[TF_WM_INTERVALS];    /* candle change queries run, per interval (1m, 5m, 1h) */
 } tf_web_metrics;
 
 /* Route index of an HTTP path (TF_WM_OTHER when unknown). */

@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "web/api.h"
 #include "web/assets.h"
+#include "web/bus.h"
 #include "web/hub.h"
 #include "web/metrics.h"
 
@@ -164,14 +165,17 @@ static bool loopback(const char *listen)
 
 int tf_cmd_serve(int argc, char **argv)
 {
-	const char *store_url, *http, *token;
+	const char *store_url, *http, *token, *brokers, *candles_topic, *alerts_topic;
 	int64_t poll_ms, hb_ms, max_conns;
 	tf_opt opts[] = {
 		{"store", TF_OPT_STR, "sqlite:tickflow.db", "sqlite:PATH or postgresql://user@host:port/db (read)", &store_url, 0, 0, NULL},
 		{"http", TF_OPT_STR, "127.0.0.1:8080", "address of the dashboard, API and /metrics (host:port; port 0 = any)", &http, 0, 0, NULL},
 		{"token", TF_OPT_STR, NULL, "require this bearer token (or the cookie from /login); needed to listen beyond loopback", &token, 0, 0, NULL},
-		{"poll", TF_OPT_DURATION, "250ms", "how often the live bus looks for changed candles and alerts in the store", &poll_ms, 10, 60000, NULL},
+		{"poll", TF_OPT_DURATION, "250ms", "how often the store is polled for changed candles and alerts (those the live bus does not push)", &poll_ms, 10, 60000, NULL},
 		{"heartbeat", TF_OPT_DURATION, "15s", "SSE heartbeat comment period", &hb_ms, 100, 3600000, NULL},
+		{"brokers", TF_OPT_STR, NULL, "live push: consume the stream's bus topics from these Kafka brokers (HOST:PORT,...) instead of polling the store for them", &brokers, 0, 0, NULL},
+		{"candles-topic", TF_OPT_STR, "candles.1m", "live bus: topic of changed candles (stream --candles-topic)", &candles_topic, 0, 0, NULL},
+		{"alerts-topic", TF_OPT_STR, "alerts", "live bus: topic of new alerts (stream --alerts-topic; \"\" = poll the store for alerts)", &alerts_topic, 0, 0, NULL},
 		{"max-connections", TF_OPT_INT, "2048", "open connections at most (HTTP and SSE)", &max_conns, 1, 100000, NULL},
 		{NULL, 0, NULL, NULL, NULL, 0, 0, NULL},
 	};
@@ -199,6 +203,7 @@ int tf_cmd_serve(int argc, char **argv)
 	serve sv = {.token = token};
 	tf_loop *loop = NULL;
 	tf_http_server *srv = NULL;
+	tf_web_bus *bus = NULL;
 	/* the write side creates or migrates the schema, so serve may start before stream */
 	tf_store *st = NULL;
 	tf_err err = tf_store_open(store_url, &st, why, sizeof why);
@@ -214,6 +219,18 @@ int tf_cmd_serve(int argc, char **argv)
 	tf_web_hub_cfg hc = {poll_ms, hb_ms, 0};
 	if (tf_web_hub_new(loop, sv.q, &sv.m, &hc, &sv.hub) != TF_OK)
 		goto out;
+	if (brokers && *brokers) {
+		tf_web_bus_sink sink;
+		tf_web_hub_bus_sink(sv.hub, &sink);
+		tf_web_bus_cfg bc = {brokers, candles_topic && *candles_topic ? candles_topic : "candles.1m",
+				     alerts_topic ? alerts_topic : "", "serve"};
+		if ((err = tf_web_bus_start(loop, &bc, &sink, &bus, why, sizeof why))) {
+			fprintf(stderr, "tickflow serve: --brokers %s: %s\n", brokers, why);
+			rc = err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
+			goto out;
+		}
+		tf_web_hub_bus_attach(sv.hub, bus);
+	}
 	tf_http_server_opts o = {.listen = http, .max_conns = (int)max_conns, .header_timeout_ms = 10000,
 				 .idle_timeout_ms = 60000, .max_body = 4096, .max_response = 32u << 20,
 				 .ws_max_queued = 8u << 20, .handler = handler, .on_stream_close = on_stream_close, .ud = &sv};
@@ -230,6 +247,7 @@ int tf_cmd_serve(int argc, char **argv)
 	tf_info("serve: stopping");
 out:
 	tf_run_on_stop(NULL, NULL);
+	tf_web_bus_stop(bus); /* the loop no longer runs: a drain it posted is dropped, not run */
 	tf_http_server_free(srv);
 	tf_web_hub_free(sv.hub);
 	tf_loop_free(loop);

@@ -2,8 +2,8 @@
 // never a downloaded browser) against a running pipeline. Run by tests/integration/serve_browser.sh:
 //   node dashboard.mjs  with env TICKFLOW, TF_DB, TF_HTTP_PORT, TF_BROKER_PORT, TF_MORE (a file of
 //   records to produce later), TF_SHOTS (screenshot directory), TF_TMP.
-// It starts `tickflow serve` itself (so it can kill and restart it), writing its pid to
-// $TF_TMP/serve.pid for the shell's cleanup. Every wait is bounded.
+// It starts `tickflow serve --brokers` itself (live push from the stream's bus topics; so it can kill
+// and restart it), writing its pid to $TF_TMP/serve.pid for the shell's cleanup. Every wait is bounded.
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, openSync, writeFileSync, rmSync } from 'node:fs';
@@ -20,7 +20,8 @@ mkdirSync(SHOTS, { recursive: true });
 let serve = null;
 function startServe() {
   const log = openSync(join(TMP, 'serve-browser.log'), 'a');
-  serve = spawn(TICKFLOW, ['serve', '--store', `sqlite:${DB}`, '--http', `127.0.0.1:${PORT}`, '--poll', '100ms', '--heartbeat', '1s'],
+  serve = spawn(TICKFLOW, ['serve', '--store', `sqlite:${DB}`, '--http', `127.0.0.1:${PORT}`, '--poll', '100ms', '--heartbeat', '1s',
+    '--brokers', `127.0.0.1:${BP}`],
     { stdio: ['ignore', log, log] });
   writeFileSync(join(TMP, 'serve.pid'), String(serve.pid));
 }
@@ -177,6 +178,21 @@ try {
   const after = await page.$eval('#tab-charts .chart[data-symbol="S005USDT"]', (e) => ({ bars: Number(e.dataset.bars), t: Number(e.dataset.lastTime) }));
   check(await page.evaluate(() => window.__noReload === 1), `new candles appended live without a reload (${before.bars} → ${after.bars} bars)`);
   await shot('charts-live');
+
+  // ---- those updates came over the live bus; the page measured their tick-to-browser latency ----
+  const metrics = await (await fetch(`${U}/metrics`)).text();
+  const busCandles = Number(/^tickflow_candle_updates_bus_total (\d+)/m.exec(metrics)?.[1] || 0);
+  check(busCandles > 0, `${busCandles} candle updates pushed from the live bus`);
+  const nLat = await page.evaluate(() => window.tickflowLatency.length);
+  check(nLat > 0, `${nLat} tick-to-browser latency samples on window.tickflowLatency`);
+  await tab('pipeline');
+  await page.waitForSelector('[data-metric="latency"][data-p99]');
+  const lat = await page.$eval('[data-metric="latency"]', (e) => ({ p50: Number(e.dataset.p50), p99: Number(e.dataset.p99), text: e.textContent }));
+  // the recorded ticks are from 2023: the latency is their age, and p50 <= p99 either way
+  check(lat.p50 > 0 && lat.p50 <= lat.p99, `Pipeline shows tick-to-browser latency: ${lat.text}`);
+  await page.waitForFunction(() => /pushed/.test(document.querySelector('#tab-pipeline .card')?.textContent || ''));
+  check(true, 'Pipeline says the live bus pushes');
+  await shot('pipeline-latency');
 
   // ---- killing serve shows the lost connection; restarting reconnects ----
   stopServe();

@@ -32,11 +32,12 @@ for s in got:
 # candles: every field of every row, both intervals
 for iv in ("1m", "5m"):
     c = get(f"/api/candles?symbol=S005USDT&interval={iv}&limit=5000")["candles"]
-    rows = db.execute("select open_time, open, high, low, close, volume, updates, final, ma7, ma25 from candles"
-                      " where symbol='S005USDT' and interval=? order by open_time", (iv,)).fetchall()
+    rows = db.execute("select open_time, open, high, low, close, volume, updates, final, ma7, ma25, last_event_time"
+                      " from candles where symbol='S005USDT' and interval=? order by open_time", (iv,)).fetchall()
     assert len(c) == len(rows) > 0, (len(c), len(rows))
     for a, r in zip(c, rows):
         assert a["t"] == r[0] and a["n"] == r[6] and a["final"] == bool(r[7])
+        assert a["last_event_time"] == r[10] and r[0] <= r[10] < r[0] + (60000 if iv == "1m" else 300000), (a, r)
         for k, v in zip("ohlcv", r[1:6]):
             assert a[k] == float(v), (k, a[k], v)
         close(a["ma7"], r[8], "ma7"); close(a["ma25"], r[9], "ma25")

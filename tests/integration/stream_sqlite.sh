@@ -37,13 +37,13 @@ alerts = [json.loads(l) for l in open(sys.argv[2])]
 assert len(alerts) == len({a["id"] for a in alerts}) == db.execute("SELECT count(*) FROM alerts").fetchone()[0], "alert count"
 last = {}
 for l in open(sys.argv[3]):
-    c = json.loads(l)
-    last[(c["symbol"], c["open_time"])] = c
-rows = db.execute("SELECT symbol, open_time, close, updates, final FROM candles WHERE interval = '1m'").fetchall()
+    c = json.loads(l, parse_float=str)  # decimals as written: exact text
+    last[(c["symbol"], c["t"])] = c
+rows = db.execute("SELECT symbol, open_time, close, updates, final, last_event_time FROM candles WHERE interval = '1m'").fetchall()
 assert len(rows) == len(last), f"{len(rows)} 1m candles, {len(last)} on the bus"
-for s, t, close, updates, final in rows:
+for s, t, close, updates, final, let in rows:
     c = last[(s, t)]
-    assert (c["close"], c["updates"], c["final"]) == (close, updates, bool(final)), (s, t)
+    assert (c["c"], c["n"], c["final"], c["last_event_time"]) == (close, updates, bool(final), let), (s, t, c)
 print(f"bus: {len(alerts)} alerts, {len(last)} candles")
 PYEND
 

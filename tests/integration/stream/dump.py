@@ -10,8 +10,8 @@ TABLES = {
               "s i d d d d d d"),
     "candles": ("symbol, interval, open_time",
                 "symbol interval open_time open high low close volume quote_volume updates final volume_approx spread"
-                " mid ret rel_volatility ma7 ma25 stddev_logret vwap change_24h_pct",
-                "s s i d d d d d d i i i d f f f f f f f f"),
+                " mid ret rel_volatility ma7 ma25 stddev_logret vwap change_24h_pct last_event_time",
+                "s s i d d d d d d i i i d f f f f f f f f i"),
     "alerts": ("id", "id symbol kind event_time value threshold detail", "i s s i f f s"),
     "rates": ("scope, window_end", "scope window_end size_ms updates updates_per_s zscore returns_hist", "s i i i f f s"),
 }

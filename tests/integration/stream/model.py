@@ -157,7 +157,7 @@ for s, rows in by_sym.items():
                 f"{h - l:.8f}", mid, ret, rv,
                 sum(closes[-7:]) / 7 if len(closes) >= 7 else None,
                 sum(closes[-25:]) / 25 if len(closes) >= 25 else None,
-                sample_sd(lr), None, chg)
+                sample_sd(lr), None, chg, g[-1][1])
             if iv == I0 and final:
                 finals_1m.setdefault(sym_part[s], {}).setdefault(ot, []).append((s, rv))
                 # k-sigma return over this symbol's earlier final returns
@@ -175,7 +175,7 @@ for s, rows in by_sym.items():
                     ret_hist.setdefault(s, []).append((ot, False))
 
 cols = ("open, high, low, close, volume, quote_volume, updates, final, volume_approx, spread, mid, ret,"
-        " rel_volatility, ma7, ma25, stddev_logret, vwap, change_24h_pct")
+        " rel_volatility, ma7, ma25, stddev_logret, vwap, change_24h_pct, last_event_time")
 got = {(r[0], r[1], r[2]): r[3:] for r in con.execute(f"SELECT symbol, interval, open_time, {cols} FROM candles")}
 if len(got) != len(ref):
     err(f"candles table has {len(got)} rows, the model {len(ref)}")
