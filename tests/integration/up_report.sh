@@ -15,7 +15,8 @@ start up "$TICKFLOW" up --config "$TF_TMP/tickflow.conf" --data-dir "$DATA" --ht
 	--report-every 10s --mail-to desk@example.test --smtp "smtp://127.0.0.1:$SMTP"
 wait_for "$TF_TMP/up.out" "dashboard at" 60
 wait_for "$TF_TMP/up.log" "report: .*report-.*html" 60
-report=$(ls "$DATA"/reports/report-*.html | head -1)
+reports=("$DATA"/reports/report-*.html)
+report=${reports[0]}
 [[ -s $report ]] || fail "no report under $DATA/reports"
 grep -q BTCUSDT "$report" || fail "the report does not rank the simulator's symbols"
 for _ in $(seq 100); do [[ -f $TF_TMP/mail/1.json ]] && break; sleep 0.2; done

@@ -73,7 +73,7 @@ for c in ingest exchange stream serve broker; do
 	grep -q "^.* $c: " "$TF_TMP/run1.log" || fail "no log line of $c"
 done
 # the order: ingest's producer flushed before the broker stopped
-line() { grep -n "$1" "$TF_TMP/run1.log" | head -1 | cut -d: -f1; }
+line() { grep -m1 -n "$1" "$TF_TMP/run1.log" | cut -d: -f1; }
 (($(line "ingest: kafka: .* delivered") < $(line "broker: broker stopping"))) || fail "the broker stopped before ingest flushed"
 (($(line "stream: stopped after") < $(line "broker: broker stopping"))) || fail "the broker stopped before stream committed"
 n1=$(stored_ticks)
