@@ -161,6 +161,15 @@ row candles SQLite $SQ_PORT "$CANDLES" "$(sqlite_ms "$SQ_CANDLES")" "sqlite3 CLI
 row candles PostgreSQL $PG_PORT "$CANDLES" "$(pg_ms "$PG_CANDLES")" "psql \\timing"
 row top SQLite $SQ_PORT "$TOP" "$(sqlite_ms "$SQ_TOP")" "sqlite3 CLI"
 row top PostgreSQL $PG_PORT "$TOP" "$(pg_ms "$PG_TOP")" "psql \\timing"
+# poll PORT: serve's own store poll duration (gauge of the last one), sampled 10 times over 3 s: "median / max".
+poll() {
+	for _ in $(seq 10); do
+		curl -sf "http://127.0.0.1:$1/metrics" | awk '$1 == "tickflow_store_poll_seconds" { print $2 * 1000 }'
+		sleep 0.3
+	done | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f / %.1f ms", v[int((NR + 1) / 2)], v[NR] }'
+}
 echo
+echo "serve's own store poll for live updates (every 250 ms, on the same loop as requests, so it shows in the"
+echo "p99), median / max of 10 samples: $(poll $SQ_PORT) on SQLite, $(poll $PG_PORT) on PostgreSQL."
 echo "serve answers on one event-loop thread, so 32 connections queue behind each other: their p50 is about"
 echo "32 x the per-request time, and req/s is what one core gives. The peer column is the database alone."
