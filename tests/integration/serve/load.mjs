@@ -9,7 +9,10 @@
 //   - any API request that failed, was not 200, or did not parse as JSON; an API p99 above --p99-ms;
 //   - fewer than 90 % of the requests the schedule asked for (the client itself fell behind);
 //   - RSS: the mean of the last third of the samples above the mean of the first third by more than
-//     --rss-margin-mb (the first --warmup seconds are not sampled).
+//     --rss-margin-mb (the first --warmup seconds are not sampled), unless serve gave that memory back
+//     once the streams were closed (3 s later VmRSS is within a quarter of the margin of the first third):
+//     bursts of events fill the 200 streams' send queues for a moment and the allocator may keep that
+//     high-water mark while they are open; a leak is not given back.
 // One SSE client (the first unfiltered one) is parsed fully: every frame's data must be JSON and the
 // ids must increase. The others count "\nevent:" lines, which keeps 200 streams cheap to read.
 // usage: node load.mjs --url http://127.0.0.1:PORT --pid PID [--clients 200] [--rate 100] [--seconds 30] ...
@@ -163,6 +166,8 @@ for (let w = 0; inflight && w < 100; w++) await new Promise((r) => setTimeout(r,
 stopping = true;
 for (const c of clients) c.req.destroy();
 agent.destroy();
+await new Promise((r) => setTimeout(r, 3000));
+const rssAfter = rssKB() / 1024;
 
 // ---- verdict ----
 const q = (arr, p) => { const s = [...arr].sort((x, y) => x - y); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN; };
@@ -179,8 +184,9 @@ if (sent < RATE * SECS * 0.9) problems.push(`only ${sent} API requests sent of $
 const third = Math.floor(rss.length / 3);
 const mean = (x) => x.reduce((s, v) => s + v, 0) / x.length;
 const rssFirst = mean(rss.slice(0, third)) / 1024, rssLast = mean(rss.slice(rss.length - third)) / 1024;
-if (third < 2 || !(rssLast <= rssFirst + RSS_MARGIN))
-  problems.push(`serve's memory grew: VmRSS first third ${rssFirst.toFixed(1)} MB, last third ${rssLast.toFixed(1)} MB (margin ${RSS_MARGIN} MB)`);
+if (third < 2 || !(rssLast <= rssFirst + RSS_MARGIN || rssAfter <= rssFirst + RSS_MARGIN / 4))
+  problems.push(`serve's memory grew: VmRSS first third ${rssFirst.toFixed(1)} MB, last third ${rssLast.toFixed(1)} MB` +
+    ` (margin ${RSS_MARGIN} MB), ${rssAfter.toFixed(1)} MB 3 s after the streams closed`);
 const ev = clients.filter((c) => !c.filtered).map((c) => c.events);
 const evf = clients.filter((c) => c.filtered).map((c) => c.events);
 const gaps = clients.map((c) => c.maxGap / 1000);
@@ -190,6 +196,7 @@ console.log(JSON.stringify({
   sse_starved: starved.length, api_sent: sent, api_ok: lat.length, api_errors: errors.length,
   api_rps: +(lat.length / SECS).toFixed(1), api_p50_ms: +p50.toFixed(2), api_p99_ms: +p99.toFixed(2),
   api_max_ms: +Math.max(...lat).toFixed(2), rss_first_third_mb: +rssFirst.toFixed(1), rss_last_third_mb: +rssLast.toFixed(1),
+  rss_after_close_mb: +rssAfter.toFixed(1),
   rss_samples_mb: rss.map((k) => Math.round(k / 1024)),
 }));
 if (problems.length) { for (const p of problems) console.error('load: ' + p); process.exit(1); }
