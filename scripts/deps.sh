@@ -14,6 +14,7 @@ packages=(
 	openssl ca-certificates curl
 	libxml2-utils python3-aiosmtpd chromium
 	influxdb man-db groff-base systemd
+	prometheus wrk
 )
 
 missing=()
@@ -36,6 +37,10 @@ if ((${#missing[@]})); then
 	# influxdb is here for tests, which run their own influxd on loopback: do not leave Debian's
 	# service (listening on all interfaces, port 8086) running because of us.
 	if [[ " ${missing[*]} " == *" influxdb "* ]]; then systemctl disable --now influxdb >/dev/null 2>&1 || true; fi
+	# prometheus likewise (tests start their own on loopback; Debian's listens on all interfaces, port 9090).
+	if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+		systemctl disable --now prometheus >/dev/null 2>&1 || service prometheus stop >/dev/null 2>&1 || true
+	fi
 fi
 
 # npm packages for tests (pinned in package-lock.json); reinstall only when the lock changed.
