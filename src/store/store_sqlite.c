@@ -74,6 +74,7 @@ typedef struct {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_N];
 	tf_sqb batch;   /* the open batch's rows */
+	char dec[24][TF_DEC_STR_MAX]; /* bound decimal texts, by parameter number */
 } sq_store;
 
 static tf_err fail(sq_store *q, int rc, const char *what)
@@ -100,11 +101,12 @@ static tf_err step_done(sq_store *q, sqlite3_stmt *st, const char *what)
 	return rc == SQLITE_DONE ? TF_OK : fail(q, rc, what);
 }
 
-static void bind_dec(sqlite3_stmt *st, int i, tf_dec v)
+/* Binds v's text from q's scratch slot for parameter i: no copy inside SQLite (the slot lives
+ * until step_done has reset the statement). */
+static void bind_dec(sq_store *q, sqlite3_stmt *st, int i, tf_dec v)
 {
-	char s[TF_DEC_STR_MAX];
-	size_t n = tf_dec_format(v, s);
-	sqlite3_bind_text(st, i, s, (int)n, SQLITE_TRANSIENT);
+	size_t n = tf_dec_format(v, q->dec[i]);
+	sqlite3_bind_text(st, i, q->dec[i], (int)n, SQLITE_STATIC);
 }
 
 static void bind_maybe(sqlite3_stmt *st, int i, tf_maybe m)
@@ -163,13 +165,13 @@ static tf_err exec_tick(sq_store *q, const tf_sqb_tick *t)
 	sqlite3_bind_text(st, 1, t->symbol, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, t->event_time);
 	if (t->is24) {
-		bind_dec(st, 3, t->open);
-		bind_dec(st, 4, t->high);
-		bind_dec(st, 5, t->low);
-		bind_dec(st, 7, t->volume);
-		bind_dec(st, 8, t->quote_volume);
+		bind_dec(q, st, 3, t->open);
+		bind_dec(q, st, 4, t->high);
+		bind_dec(q, st, 5, t->low);
+		bind_dec(q, st, 7, t->volume);
+		bind_dec(q, st, 8, t->quote_volume);
 	}
-	bind_dec(st, 6, t->last);
+	bind_dec(q, st, 6, t->last);
 	return step_done(q, st, "insert tick");
 }
 
@@ -179,16 +181,16 @@ static tf_err exec_candle(sq_store *q, const tf_candle_row *r)
 	sqlite3_bind_text(st, 1, r->symbol, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->interval, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, r->open_time);
-	bind_dec(st, 4, r->open);
-	bind_dec(st, 5, r->high);
-	bind_dec(st, 6, r->low);
-	bind_dec(st, 7, r->close);
-	bind_dec(st, 8, r->volume);
-	bind_dec(st, 9, r->quote_volume);
+	bind_dec(q, st, 4, r->open);
+	bind_dec(q, st, 5, r->high);
+	bind_dec(q, st, 6, r->low);
+	bind_dec(q, st, 7, r->close);
+	bind_dec(q, st, 8, r->volume);
+	bind_dec(q, st, 9, r->quote_volume);
 	sqlite3_bind_int64(st, 10, r->updates);
 	sqlite3_bind_int(st, 11, r->final);
 	sqlite3_bind_int(st, 12, r->volume_approx);
-	bind_dec(st, 13, r->spread);
+	bind_dec(q, st, 13, r->spread);
 	bind_maybe(st, 14, r->mid);
 	bind_maybe(st, 15, r->ret);
 	bind_maybe(st, 16, r->rel_vol);
