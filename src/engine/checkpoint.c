@@ -343,9 +343,12 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 	tf_eng_sym *added;
 	if ((err = tf_eng_sym_add(e, name, &added)))
 		goto out;
+	uint32_t num = added->num;
 	memcpy(added, s, size);
 	tf_eng_sym_layout(e, added);
 	memcpy(added->symbol, name, slen + 1);
+	added->num = num;
+	e->stale_floor = INT64_MIN; /* recomputed by the next stale scan */
 	err = TF_OK;
 out:
 	free(s);

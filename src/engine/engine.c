@@ -134,6 +134,7 @@ tf_err tf_engine_new(const tf_engine_cfg *cfg, tf_engine **out)
 	snprintf(e->scope, sizeof e->scope, "p0");
 	for (int i = 0; i < TF_SLIDE_RING; i++)
 		e->ring[i].b = -1;
+	e->stale_floor = INT64_MIN;
 	*out = e;
 	return TF_OK;
 }
@@ -245,6 +246,7 @@ tf_err tf_eng_sym_add(tf_engine *e, const char *symbol, tf_eng_sym **out)
 	tf_eng_sym_layout(e, s);
 	snprintf(s->symbol, sizeof s->symbol, "%s", symbol);
 	s->last_t = INT64_MIN;
+	s->num = (uint32_t)e->nsyms;
 	e->syms[e->nsyms++] = s;
 	size_t mask = e->index_cap - 1;
 	for (size_t i = hash_str(symbol) & mask;; i = (i + 1) & mask)
@@ -258,16 +260,8 @@ tf_err tf_eng_sym_add(tf_engine *e, const char *symbol, tf_eng_sym **out)
 
 static void mark(tf_engine *e, tf_eng_sym *s, bool out_changed)
 {
-	if (!s->out_dirty && !s->state_dirty) {
-		/* the symbol's number: syms is append-only, so search from the back is rare; keep it O(1)
-		 * by looking it up through the index */
-		size_t mask = e->index_cap - 1;
-		for (size_t i = hash_str(s->symbol) & mask;; i = (i + 1) & mask)
-			if (e->syms[e->index[i] - 1] == s) {
-				e->dirty[e->ndirty++] = e->index[i] - 1;
-				break;
-			}
-	}
+	if (!s->out_dirty && !s->state_dirty)
+		e->dirty[e->ndirty++] = s->num;
 	s->state_dirty = 1;
 	if (out_changed)
 		s->out_dirty = 1;
@@ -583,19 +577,30 @@ out:
 
 static tf_err stale_scan(tf_engine *e)
 {
+	int64_t limit = e->wm - e->cfg.stale_ms, floor = INT64_MAX;
+	if (e->stale_floor > limit)
+		return TF_OK; /* no symbol outside an episode can be silent that long */
 	for (size_t n = 0; n < e->nsyms; n++) {
 		tf_eng_sym *s = e->syms[n];
-		if (s->ep[TF_ALERT_STALE] || s->last_t == INT64_MIN || s->last_t > e->wm - e->cfg.stale_ms)
+		if (s->ep[TF_ALERT_STALE] || s->last_t == INT64_MIN)
 			continue;
+		if (s->last_t > limit) {
+			if (s->last_t < floor)
+				floor = s->last_t;
+			continue;
+		}
 		char detail[96];
 		snprintf(detail, sizeof detail, "no update since %lld", (long long)s->last_t);
 		double secs = (double)e->cfg.stale_ms / 1000.0;
 		tf_err err = push_alert(e, s->symbol, TF_ALERT_STALE, s->last_t + e->cfg.stale_ms, secs, secs, detail);
-		if (err)
+		if (err) {
+			e->stale_floor = INT64_MIN; /* the scan stopped early: rescan next time */
 			return err;
+		}
 		s->ep[TF_ALERT_STALE] = 1;
 		mark(e, s, false);
 	}
+	e->stale_floor = floor;
 	return TF_OK;
 }
 
@@ -729,6 +734,8 @@ tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *
 		s->last_t = t->event_time;
 		s->last_price = price;
 		s->ep[TF_ALERT_STALE] = 0;
+		if (s->last_t < e->stale_floor)
+			e->stale_floor = s->last_t;
 	}
 	slide_count(e, t->event_time, bin);
 	e->accepted++;

@@ -1,4 +1,5 @@
-/* decode_mini_fast.c — a specialised one-pass scanner for the hot path: `!miniTicker@arr` frames.
+/* decode_mini_fast.c — a specialised one-pass scanner for the hot path: `!miniTicker@arr` frames
+ * and the single miniTicker objects that ingest slices out of them (one a Kafka record).
  *
  * DESIGN note. The reference path (tf_json_parse: validation pass + jsmn + token links, then the
  * per-event decoder) is general and explains every rejection precisely, but measured on one core it
@@ -7,7 +8,10 @@
  * Binance sends —
  *     [{"e":"24hrMiniTicker","E":<int>,"s":"<SYM>","c":"<dec>","o":..,"h":..,"l":..,"v":..,"q":..},...]
  * with the nine one-letter keys in any order, each exactly once, no whitespace, no escapes — and
- * decodes it in one pass over the bytes. Anything else (whitespace, another key, an escape, a bad
+ * decodes it in one pass over the bytes. The same element alone, {"e":"24hrMiniTicker",...} with
+ * nothing before or after it, is what the `ticks` topic holds (ingest slices the array, bytes kept),
+ * so the stream worker decodes every record through here too; the jsmn path for one record costs
+ * three times the whole engine (bench/engine_throughput.c measures both). Anything else (whitespace, another key, an escape, a bad
  * decimal, a long integer, a truncated frame, ...) makes it decline, and tf_market_decode_ws falls
  * back to the reference path, which then decodes the message or rejects it with its precise error.
  *
@@ -16,6 +20,7 @@
  * produces: tests/fuzz/fuzz_mini_fast.c checks that differentially, and the unit tests compare the
  * two on the recorded sample. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "market/market_int.h"
 
@@ -65,9 +70,38 @@ static bool scan_int(const char *s, size_t len, size_t *pos, int64_t *out)
 
 static const uint64_t pow10_8[9] = {100000000, 10000000, 1000000, 100000, 10000, 1000, 100, 10, 1};
 
+/* Whether p[0..8) are eight ASCII digits; their value in *out. Binance prints 8 decimals, so this
+ * takes the whole fraction in one step: a word test for "all digits" and three multiplications
+ * that combine neighbouring digits, then pairs, then quadruples (little-endian byte order). */
+static bool eight_digits(const char *p, uint64_t *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x;
+	memcpy(&x, p, 8);
+	if ((x & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull ||
+	    ((x + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull)
+		return false;
+	x &= 0x0f0f0f0f0f0f0f0full;
+	x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;
+	x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;
+	*out = (x * 10000 + (x >> 32)) & 0xffffffffull;
+	return true;
+#else
+	uint64_t v = 0;
+	for (int k = 0; k < 8; k++) {
+		if ((unsigned)(p[k] - '0') >= 10)
+			return false;
+		v = v * 10 + (uint64_t)(p[k] - '0');
+	}
+	*out = v;
+	return true;
+#endif
+}
+
 /* A decimal string's contents at *pos up to its closing quote (left at *pos). The common shape —
- * at most 10 integer digits and 1..8 decimals — is parsed here in the same pass; anything else goes
- * through tf_dec_parse, so the accepted language is exactly tf_dec_parse's. */
+ * at most 10 integer digits and 1..8 decimals — is parsed here in the same pass (its value fits
+ * in 63 bits, so it is built in an int64 and widened once); anything else goes through
+ * tf_dec_parse, so the accepted language is exactly tf_dec_parse's. */
 static bool scan_dec(const char *s, size_t len, size_t *pos, tf_dec *out)
 {
 	size_t i = *pos;
@@ -82,16 +116,20 @@ static bool scan_dec(const char *s, size_t len, size_t *pos, tf_dec *out)
 		goto general;
 	if (i < len && s[i] == '.') {
 		size_t f0 = ++i;
-		while (i < len && (unsigned)(s[i] - '0') < 10 && i - f0 < 9)
-			f = f * 10 + (uint64_t)(s[i++] - '0');
+		if (len - i > 8 && eight_digits(s + i, &f)) {
+			i += 8;
+		} else {
+			while (i < len && (unsigned)(s[i] - '0') < 10 && i - f0 < 9)
+				f = f * 10 + (uint64_t)(s[i++] - '0');
+		}
 		fd = i - f0;
 		if (fd == 0 || fd > 8)
 			goto general;
 	}
 	if (i >= len || s[i] != '"')
-		goto general;
-	tf_dec mag = (tf_dec)(v * 100000000u + f * pow10_8[fd]);
-	*out = neg ? -mag : mag;
+		goto general; /* a 9th decimal, an exponent, ...: tf_dec_parse decides */
+	int64_t mag = (int64_t)(v * 100000000u + f * pow10_8[fd]); /* < 1e18 */
+	*out = (tf_dec)(neg ? -mag : mag);
 	*pos = i;
 	return true;
 general:
@@ -210,8 +248,21 @@ static tf_err deliver(const char *s, const mini_rec *r, size_t n, const tf_tick_
 	return TF_OK;
 }
 
+/* One element that is the whole input: a single miniTicker record. */
+static bool mini_one(const char *s, size_t len, const tf_tick_handler *h, tf_err *result)
+{
+	mini_rec r;
+	size_t i = 0;
+	if (len > TF_JSON_MAX_INPUT || !scan_element(s, len, &i, &r) || i != len)
+		return false;
+	*result = deliver(s, &r, 1, h);
+	return true;
+}
+
 bool tf_market_mini_fast(const char *s, size_t len, const tf_tick_handler *h, tf_err *result)
 {
+	if (len && s[0] == '{')
+		return mini_one(s, len, h, result);
 	if (len < 2 || len > TF_JSON_MAX_INPUT || s[0] != '[' || s[1] != '{' || s[len - 1] != ']')
 		return false;
 	size_t cap = len / MINI_MIN_ELEMENT + 1;

@@ -61,9 +61,10 @@ tf_err tf_market_decode_event(const tf_json_doc *d, uint32_t obj, tf_tick *t, tf
  * TF_ERR_SCHEMA when obj is not that shape. */
 tf_err tf_market_decode_binance_error_doc(const tf_json_doc *d, uint32_t obj, int64_t *code, tf_decode_err *err);
 
-/* The specialised `!miniTicker@arr` scanner (decode_mini_fast.c). Returns false, having called no
- * handler, when msg is not exactly the compact shape it knows; otherwise delivers every element and
- * sets *result to TF_OK or the handler's error. */
+/* The specialised miniTicker scanner (decode_mini_fast.c): a compact `!miniTicker@arr` frame or one
+ * compact miniTicker object on its own (a `ticks` record). Returns false, having called no handler,
+ * when msg is not exactly a shape it knows; otherwise delivers every element and sets *result to
+ * TF_OK or the handler's error. */
 bool tf_market_mini_fast(const char *msg, size_t len, const tf_tick_handler *h, tf_err *result);
 
 /* tf_market_decode_ws without the fast path: the reference decoder (benchmarks, differential fuzz). */

@@ -1,5 +1,7 @@
 /* store_sqlite.c — the SQLite backend (default, single machine): WAL journal, one prepared
- * statement per kind of write, each batch in one BEGIN IMMEDIATE ... COMMIT.
+ * statement per kind of write, each batch in one BEGIN IMMEDIATE ... COMMIT. The puts of a batch
+ * are collected in memory (sqlite_batch.h) and executed, ticks and candles in key order, when it
+ * commits: the writer lock is held only for the SQL itself.
  *
  * Decimals are stored as TEXT with exactly 8 decimals ("0.02456700"): SQLite's REAL would round
  * them, and the engine's numbers are exact (CAST(close AS REAL) in queries that want a double).
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "base/dir.h"
+#include "store/sqlite_batch.h"
 #include "store/store.h"
 
 enum { ST_TICK, ST_CANDLE, ST_ALERT, ST_RATE, ST_STATE, ST_OFFSET, ST_GET_OFFSET, ST_LOAD_STATE, ST_N };
@@ -65,14 +68,15 @@ static const char *const migration[] = {
 
 /* SQLite has one writer at a time; threads of this process queue here instead of sleeping in
  * SQLite's busy handler (which polls in steps of up to 100 ms). Other processes still meet
- * the busy handler. Held from tf_store_begin to commit/rollback. */
+ * the busy handler. Held only inside sq_commit. */
 static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct {
 	tf_store base;
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_N];
-	bool in_tx;
+	tf_sqb batch;   /* the open batch's rows */
+	char dec[24][TF_DEC_STR_MAX]; /* bound decimal texts, by parameter number */
 } sq_store;
 
 static tf_err fail(sq_store *q, int rc, const char *what)
@@ -99,11 +103,12 @@ static tf_err step_done(sq_store *q, sqlite3_stmt *st, const char *what)
 	return rc == SQLITE_DONE ? TF_OK : fail(q, rc, what);
 }
 
-static void bind_dec(sqlite3_stmt *st, int i, tf_dec v)
+/* Binds v's text from q's scratch slot for parameter i: no copy inside SQLite (the slot lives
+ * until step_done has reset the statement). */
+static void bind_dec(sq_store *q, sqlite3_stmt *st, int i, tf_dec v)
 {
-	char s[TF_DEC_STR_MAX];
-	size_t n = tf_dec_format(v, s);
-	sqlite3_bind_text(st, i, s, (int)n, SQLITE_TRANSIENT);
+	size_t n = tf_dec_format(v, q->dec[i]);
+	sqlite3_bind_text(st, i, q->dec[i], (int)n, SQLITE_STATIC);
 }
 
 static void bind_maybe(sqlite3_stmt *st, int i, tf_maybe m)
@@ -120,77 +125,74 @@ static void sq_close(tf_store *s)
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(q->st[i]);
 	sqlite3_close(q->db);
+	tf_sqb_free(&q->batch);
 	free(q);
 }
 
 static tf_err sq_begin(tf_store *s)
 {
-	sq_store *q = (sq_store *)s;
-	pthread_mutex_lock(&writer);
-	tf_err err = exec(q, "BEGIN IMMEDIATE");
-	q->in_tx = err == TF_OK;
-	if (err)
-		pthread_mutex_unlock(&writer);
-	return err;
+	tf_sqb_reset(&((sq_store *)s)->batch);
+	return TF_OK;
 }
 
-static tf_err sq_commit(tf_store *s)
-{
-	sq_store *q = (sq_store *)s;
-	tf_err err = exec(q, "COMMIT");
-	if (err == TF_OK) {
-		q->in_tx = false;
-		pthread_mutex_unlock(&writer);
-	}
-	return err;
-}
+static void sq_rollback(tf_store *s) { tf_sqb_reset(&((sq_store *)s)->batch); }
 
-static void sq_rollback(tf_store *s)
-{
-	sq_store *q = (sq_store *)s;
-	if (!q->in_tx)
-		return;
-	if (!sqlite3_get_autocommit(q->db))
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-	q->in_tx = false;
-	pthread_mutex_unlock(&writer);
-}
-
-static tf_err sq_put_tick(tf_store *s, const tf_tick *t)
-{
-	sq_store *q = (sq_store *)s;
-	sqlite3_stmt *st = q->st[ST_TICK];
-	sqlite3_bind_text(st, 1, t->symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, t->event_time);
-	bool is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
-	if (is24) {
-		bind_dec(st, 3, t->s24.open);
-		bind_dec(st, 4, t->s24.high);
-		bind_dec(st, 5, t->s24.low);
-		bind_dec(st, 7, t->s24.volume);
-		bind_dec(st, 8, t->s24.quote_volume);
-	}
-	bind_dec(st, 6, tf_tick_price(t));
-	return step_done(q, st, "insert tick");
-}
+static tf_err sq_put_tick(tf_store *s, const tf_tick *t) { return tf_sqb_tick_add(&((sq_store *)s)->batch, t); }
 
 static tf_err sq_put_candle(tf_store *s, const tf_candle_row *r)
 {
-	sq_store *q = (sq_store *)s;
+	return tf_sqb_candle_add(&((sq_store *)s)->batch, r);
+}
+
+static tf_err sq_put_alert(tf_store *s, const tf_alert_row *a) { return tf_sqb_alert_add(&((sq_store *)s)->batch, a); }
+
+static tf_err sq_put_rate(tf_store *s, const tf_rate_row *r) { return tf_sqb_rate_add(&((sq_store *)s)->batch, r); }
+
+static tf_err sq_put_state(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
+			   const void *blob, size_t len)
+{
+	return tf_sqb_state_add(&((sq_store *)s)->batch, group, topic, partition, symbol, blob, len);
+}
+
+static tf_err sq_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next)
+{
+	return tf_sqb_offset_add(&((sq_store *)s)->batch, group, topic, partition, next);
+}
+
+/* ---- executing a batch (inside BEGIN IMMEDIATE, writer held) ---- */
+
+static tf_err exec_tick(sq_store *q, const tf_sqb_tick *t)
+{
+	sqlite3_stmt *st = q->st[ST_TICK];
+	sqlite3_bind_text(st, 1, t->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t->event_time);
+	if (t->is24) {
+		bind_dec(q, st, 3, t->open);
+		bind_dec(q, st, 4, t->high);
+		bind_dec(q, st, 5, t->low);
+		bind_dec(q, st, 7, t->volume);
+		bind_dec(q, st, 8, t->quote_volume);
+	}
+	bind_dec(q, st, 6, t->last);
+	return step_done(q, st, "insert tick");
+}
+
+static tf_err exec_candle(sq_store *q, const tf_candle_row *r)
+{
 	sqlite3_stmt *st = q->st[ST_CANDLE];
 	sqlite3_bind_text(st, 1, r->symbol, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->interval, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, r->open_time);
-	bind_dec(st, 4, r->open);
-	bind_dec(st, 5, r->high);
-	bind_dec(st, 6, r->low);
-	bind_dec(st, 7, r->close);
-	bind_dec(st, 8, r->volume);
-	bind_dec(st, 9, r->quote_volume);
+	bind_dec(q, st, 4, r->open);
+	bind_dec(q, st, 5, r->high);
+	bind_dec(q, st, 6, r->low);
+	bind_dec(q, st, 7, r->close);
+	bind_dec(q, st, 8, r->volume);
+	bind_dec(q, st, 9, r->quote_volume);
 	sqlite3_bind_int64(st, 10, r->updates);
 	sqlite3_bind_int(st, 11, r->final);
 	sqlite3_bind_int(st, 12, r->volume_approx);
-	bind_dec(st, 13, r->spread);
+	bind_dec(q, st, 13, r->spread);
 	bind_maybe(st, 14, r->mid);
 	bind_maybe(st, 15, r->ret);
 	bind_maybe(st, 16, r->rel_vol);
@@ -203,9 +205,8 @@ static tf_err sq_put_candle(tf_store *s, const tf_candle_row *r)
 	return step_done(q, st, "upsert candle");
 }
 
-static tf_err sq_put_alert(tf_store *s, const tf_alert_row *a)
+static tf_err exec_alert(sq_store *q, const tf_alert_row *a)
 {
-	sq_store *q = (sq_store *)s;
 	sqlite3_stmt *st = q->st[ST_ALERT];
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, a->symbol, -1, SQLITE_STATIC);
@@ -226,9 +227,8 @@ void tf_store_hist_text(const tf_rate_row *r, char *out, size_t cap)
 		n += (size_t)snprintf(out + n, cap - n, "%s%lld", i ? "," : "", (long long)r->hist[i]);
 }
 
-static tf_err sq_put_rate(tf_store *s, const tf_rate_row *r)
+static tf_err exec_rate(sq_store *q, const tf_rate_row *r)
 {
-	sq_store *q = (sq_store *)s;
 	sqlite3_stmt *st = q->st[ST_RATE];
 	char hist[256];
 	tf_store_hist_text(r, hist, sizeof hist);
@@ -249,24 +249,67 @@ static void bind_gtp(sqlite3_stmt *st, const char *group, const char *topic, int
 	sqlite3_bind_int(st, 3, partition);
 }
 
-static tf_err sq_put_state(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
-			   const void *blob, size_t len)
+static tf_err exec_state(sq_store *q, const tf_sqb_keyed *k)
 {
-	sq_store *q = (sq_store *)s;
 	sqlite3_stmt *st = q->st[ST_STATE];
-	bind_gtp(st, group, topic, partition);
-	sqlite3_bind_text(st, 4, symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, blob, (int)len, SQLITE_STATIC);
+	const tf_sqb *b = &q->batch;
+	bind_gtp(st, tf_sqb_str(b, k->group), tf_sqb_str(b, k->topic), k->partition);
+	sqlite3_bind_text(st, 4, tf_sqb_str(b, k->symbol), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, tf_sqb_str(b, k->blob), (int)k->blob_len, SQLITE_STATIC);
 	return step_done(q, st, "upsert state");
 }
 
-static tf_err sq_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next)
+static tf_err exec_offset(sq_store *q, const tf_sqb_keyed *k)
+{
+	sqlite3_stmt *st = q->st[ST_OFFSET];
+	const tf_sqb *b = &q->batch;
+	bind_gtp(st, tf_sqb_str(b, k->group), tf_sqb_str(b, k->topic), k->partition);
+	sqlite3_bind_int64(st, 4, k->next_offset);
+	return step_done(q, st, "upsert offset");
+}
+
+/* Every row of the batch, ticks and candles in key order. */
+static tf_err exec_batch(sq_store *q)
+{
+	tf_sqb *b = &q->batch;
+	tf_sqb_sort(b);
+	tf_err err = TF_OK;
+	const tf_sqb_tick *t = (const tf_sqb_tick *)b->ticks.data;
+	for (size_t i = 0, n = tf_sqb_count(&b->ticks, sizeof *t); !err && i < n; i++)
+		err = exec_tick(q, &t[i]);
+	const tf_sqb_candle *c = (const tf_sqb_candle *)b->candles.data;
+	for (size_t i = 0, n = tf_sqb_count(&b->candles, sizeof *c); !err && i < n; i++)
+		err = exec_candle(q, &c[i].row);
+	const tf_alert_row *a = (const tf_alert_row *)b->alerts.data;
+	for (size_t i = 0, n = tf_sqb_count(&b->alerts, sizeof *a); !err && i < n; i++)
+		err = exec_alert(q, &a[i]);
+	const tf_rate_row *r = (const tf_rate_row *)b->rates.data;
+	for (size_t i = 0, n = tf_sqb_count(&b->rates, sizeof *r); !err && i < n; i++)
+		err = exec_rate(q, &r[i]);
+	const tf_sqb_keyed *k = (const tf_sqb_keyed *)b->states.data;
+	for (size_t i = 0, n = tf_sqb_count(&b->states, sizeof *k); !err && i < n; i++)
+		err = exec_state(q, &k[i]);
+	k = (const tf_sqb_keyed *)b->offsets.data;
+	for (size_t i = 0, n = tf_sqb_count(&b->offsets, sizeof *k); !err && i < n; i++)
+		err = exec_offset(q, &k[i]);
+	return err;
+}
+
+/* Takes the writer, runs the batch in one transaction, releases. On failure nothing of it stays
+ * and the batch is kept (the caller rolls back and puts it again). */
+static tf_err sq_commit(tf_store *s)
 {
 	sq_store *q = (sq_store *)s;
-	sqlite3_stmt *st = q->st[ST_OFFSET];
-	bind_gtp(st, group, topic, partition);
-	sqlite3_bind_int64(st, 4, next);
-	return step_done(q, st, "upsert offset");
+	pthread_mutex_lock(&writer);
+	tf_err err = exec(q, "BEGIN IMMEDIATE");
+	if (!err && !(err = exec_batch(q)))
+		err = exec(q, "COMMIT");
+	if (err && !sqlite3_get_autocommit(q->db))
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&writer);
+	if (!err)
+		tf_sqb_reset(&q->batch);
+	return err;
 }
 
 static tf_err sq_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next,
@@ -382,6 +425,7 @@ tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t 
 	if (!q)
 		return TF_ERR_NOMEM;
 	q->base.ops = &sq_ops;
+	tf_sqb_init(&q->batch);
 	tf_err err = TF_OK;
 	/* the database's directory is ours: create it, and refuse a read-only or unwritable one now */
 	if (strcmp(path, ":memory:") != 0 &&

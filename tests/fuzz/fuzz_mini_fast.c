@@ -1,7 +1,8 @@
 /* fuzz_mini_fast.c — differential target: whenever the specialised miniTicker scanner accepts an
- * input, the reference path (validate + jsmn + decode) must accept it too and deliver exactly the
- * same ticks (same raw slices, same JSON lines), with nothing sent to on_bad. When the scanner
- * declines it must not have called the handler. */
+ * input (a `!miniTicker@arr` frame or a single miniTicker object, the shape of a `ticks` record), the
+ * reference path (validate + jsmn + decode) must accept it too and deliver exactly the same ticks
+ * (same raw slices, same JSON lines), with nothing sent to on_bad. When the scanner declines it must
+ * not have called the handler. Seeds cover both shapes (one_*.json are single records). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -471,3 +471,51 @@ TF_TEST(market_ws_fast_path_matches_the_reference)
 	fast_equals_reference(e18, strlen(e18), true);
 	free(s);
 }
+
+TF_TEST(market_ws_fast_path_single_records_match_the_reference)
+{
+	size_t len;
+	char *s = tf_test_read_sample("unicornfy_spot_miniTicker_arr_raw_26symbols.json", &len);
+	TF_CHECK(s);
+	/* every element of the frame on its own, as ingest writes it into a `ticks` record */
+	collect c;
+	tf_tick_handler h = collect_handler(&c);
+	tf_msg_kind kind;
+	tf_decode_err err = {0};
+	TF_CHECK_EQ_INT(tf_market_decode_ws_reference(s, len, &kind, &h, &err), TF_OK);
+	TF_CHECK(c.n >= 20);
+	for (size_t i = 0; i < c.n; i++) {
+		fast_equals_reference(c.ticks[i].raw, c.ticks[i].raw_len, true);
+		/* the record and a trailing newline or space: declined, the reference decodes it */
+		char buf[512];
+		TF_CHECK(c.ticks[i].raw_len + 1 < sizeof buf);
+		memcpy(buf, c.ticks[i].raw, c.ticks[i].raw_len);
+		buf[c.ticks[i].raw_len] = i % 2 ? '\n' : ' ';
+		fast_equals_reference(buf, c.ticks[i].raw_len + 1, false);
+	}
+	collect_free(&c);
+	const char *one = "{\"e\":\"24hrMiniTicker\",\"E\":1,\"s\":\"A\",\"c\":\"1\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"v\":\"1\",\"q\":\"1\"}";
+	fast_equals_reference(one, strlen(one), true);
+	h = collect_handler(&c);
+	/* the public entry point: the whole record is the tick's raw slice */
+	TF_CHECK_EQ_INT(tf_market_decode_ws(one, strlen(one), &kind, &h, &err), TF_OK);
+	TF_CHECK_EQ_INT(kind, TF_MSG_EVENTS);
+	TF_CHECK_EQ_INT(c.n, 1);
+	TF_CHECK(c.ticks[0].raw == one && c.ticks[0].raw_len == strlen(one));
+	collect_free(&c);
+	h = collect_handler(&c);
+	const char *extra = "{\"e\":\"24hrMiniTicker\",\"E\":1,\"s\":\"A\",\"c\":\"1\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"v\":\"1\",\"q\":\"1\",\"x\":2}";
+	fast_equals_reference(extra, strlen(extra), false);
+	const char *esc = "{\"e\":\"24hrMiniTicker\",\"E\":1,\"s\":\"\\u0041\",\"c\":\"1\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"v\":\"1\",\"q\":\"1\"}";
+	fast_equals_reference(esc, strlen(esc), false);
+	/* shapes the scanner must not take: a truncated record, two objects, a missing key */
+	TF_CHECK(!tf_market_mini_fast(one, strlen(one) - 1, &h, &(tf_err){0}));
+	char two[256];
+	snprintf(two, sizeof two, "%s%s", one, one);
+	TF_CHECK(!tf_market_mini_fast(two, strlen(two), &h, &(tf_err){0}));
+	const char *noq = "{\"e\":\"24hrMiniTicker\",\"E\":1,\"s\":\"A\",\"c\":\"1\",\"o\":\"1\",\"h\":\"1\",\"l\":\"1\",\"v\":\"1\"}";
+	TF_CHECK(!tf_market_mini_fast(noq, strlen(noq), &h, &(tf_err){0}));
+	TF_CHECK_EQ_INT(c.n + c.bad, 0);
+	collect_free(&c);
+	free(s);
+}

@@ -173,3 +173,60 @@ TF_TEST(store_sqlite_state_round_trip)
 	snprintf(why, sizeof why, "%s-shm", path);
 	unlink(why);
 }
+
+/* The puts of a batch are executed at commit in key order (store/sqlite_batch.c): a key written
+ * twice in one batch keeps its last value, as sequential upserts would, and an open batch does not
+ * hold SQLite's write lock (another connection can write meanwhile). */
+TF_TEST(store_sqlite_batch_order_and_lock)
+{
+	char path[] = "/tmp/tf-store-XXXXXX";
+	int fd = mkstemp(path);
+	TF_CHECK(fd >= 0);
+	close(fd);
+	unlink(path);
+	char url[64], why[256];
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	tf_store *s = NULL;
+	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
+	tf_tick t;
+	memset(&t, 0, sizeof t);
+	t.kind = TF_TICK_MINI_TICKER;
+	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
+	static const char *syms[] = {"ETHUSDT", "BTCUSDT", "ETHUSDT", "ADAUSDT", "BTCUSDT"};
+	for (int i = 0; i < 5; i++) {
+		snprintf(t.symbol, sizeof t.symbol, "%s", syms[i]);
+		t.event_time = 1700000000000 + (i % 2); /* ETHUSDT twice at the same time: 3 wins */
+		t.s24.last = 100000000 * (i + 1);
+		TF_CHECK_EQ_INT(tf_store_put_tick(s, &t), TF_OK);
+	}
+	tf_candle_row r = candle(1700000000000, 2500000, false);
+	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
+	r = candle(1700000000000, 2600000, true);
+	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 0, 5), TF_OK);
+	/* the open batch holds no lock: another writer gets it at once; nothing is written yet */
+	sqlite3 *other;
+	TF_CHECK_EQ_INT(sqlite3_open(path, &other), SQLITE_OK);
+	TF_CHECK_EQ_INT(sqlite3_exec(other, "PRAGMA busy_timeout=0; BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_Q(path, "SELECT count(*) FROM ticks", "0");
+	TF_CHECK_EQ_INT(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
+	CHECK_Q(path, "SELECT count(*) FROM ticks", "4");
+	CHECK_Q(path, "SELECT last FROM ticks WHERE symbol = 'ETHUSDT'", "3.00000000");
+	CHECK_Q(path, "SELECT group_concat(last, ' ') FROM (SELECT last FROM ticks ORDER BY symbol, event_time)",
+		"4.00000000 5.00000000 2.00000000 3.00000000");
+	CHECK_Q(path, "SELECT close || ' ' || final FROM candles", "0.02600000 1");
+	CHECK_Q(path, "SELECT next_offset FROM stream_offsets", "5");
+	/* the batch is empty again after a commit */
+	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
+	CHECK_Q(path, "SELECT count(*) FROM ticks", "4");
+	tf_store_close(s);
+	unlink(path);
+	char side[80];
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}

@@ -1,0 +1,71 @@
+/* sqlite_batch.h — one SQLite store transaction's writes, held in memory until commit.
+ *
+ * Why: SQLite has one writer at a time, and the stream workers used to hold it from
+ * tf_store_begin to tf_store_commit, i.e. also while the engine drained and the live bus was
+ * formatted, so two workers took turns instead of running in parallel; and rows went into the
+ * B-trees in arrival order (random symbols), so every insert walked to a different leaf. Now the
+ * puts only copy their rows here (no lock, no SQL); commit takes the writer, sorts ticks and
+ * candles by their primary key and executes everything at once (store_sqlite.c).
+ *
+ * Sorting keeps the outcome of the sequential upserts: rows with the same key stay in put order
+ * (ties broken by a sequence number), so the last one still wins. Every array has a maximum
+ * (TF_SQB_MAX_BYTES in all); a put beyond it is TF_ERR_TOO_BIG. */
+#ifndef TF_STORE_SQLITE_BATCH_H
+#define TF_STORE_SQLITE_BATCH_H
+
+#include "base/buf.h"
+#include "engine/engine.h"
+#include "market/tick.h"
+
+#define TF_SQB_MAX_BYTES ((size_t)1 << 30) /* per kind of row */
+
+/* A tick as the ticks table stores it. */
+typedef struct {
+	char symbol[TF_SYMBOL_MAX];
+	int64_t event_time;
+	uint32_t seq;
+	bool is24;
+	tf_dec open, high, low, last, volume, quote_volume;
+} tf_sqb_tick;
+
+typedef struct {
+	tf_candle_row row;
+	uint32_t seq;
+} tf_sqb_candle;
+
+/* A state blob or an offset of one partition; strings and blobs live in tf_sqb.bytes. */
+typedef struct {
+	size_t group, topic, symbol, blob; /* offsets into bytes (strings NUL-terminated) */
+	size_t blob_len;
+	int32_t partition;
+	int64_t next_offset;               /* offsets only */
+} tf_sqb_keyed;
+
+typedef struct {
+	tf_buf ticks, candles, alerts, rates, states, offsets; /* arrays of the row types above */
+	tf_buf bytes;
+	uint32_t seq;
+} tf_sqb;
+
+void tf_sqb_init(tf_sqb *b);
+void tf_sqb_free(tf_sqb *b);
+/* Forgets every row (keeps the memory for the next batch). */
+void tf_sqb_reset(tf_sqb *b);
+
+/* Each copies its arguments; TF_ERR_NOMEM or TF_ERR_TOO_BIG. */
+tf_err tf_sqb_tick_add(tf_sqb *b, const tf_tick *t);
+tf_err tf_sqb_candle_add(tf_sqb *b, const tf_candle_row *r);
+tf_err tf_sqb_alert_add(tf_sqb *b, const tf_alert_row *a);
+tf_err tf_sqb_rate_add(tf_sqb *b, const tf_rate_row *r);
+tf_err tf_sqb_state_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, const char *symbol,
+			const void *blob, size_t len);
+tf_err tf_sqb_offset_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, int64_t next);
+
+/* Sorts ticks by (symbol, event_time) and candles by (symbol, interval, open_time), put order
+ * within equal keys. */
+void tf_sqb_sort(tf_sqb *b);
+
+static inline size_t tf_sqb_count(const tf_buf *rows, size_t elem) { return rows->len / elem; }
+static inline const char *tf_sqb_str(const tf_sqb *b, size_t off) { return b->bytes.data + off; }
+
+#endif
