@@ -26,23 +26,7 @@ now() { date +%s.%N; }
 HP=$(port)
 RP=$(port)
 IDB=http://127.0.0.1:$HP
-cat >"$tmp/influxd.conf" <<EOF
-reporting-disabled = true
-bind-address = "127.0.0.1:$RP"
-[meta]
-  dir = "$tmp/influx/meta"
-[data]
-  dir = "$tmp/influx/data"
-  wal-dir = "$tmp/influx/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$HP"
-  log-enabled = false
-[monitor]
-  store-enabled = false
-[continuous_queries]
-  enabled = false
-EOF
+bash tests/integration/influx/influxd_conf.sh "$tmp/influx" "$HP" "$RP" >"$tmp/influxd.conf"
 influxd run -config "$tmp/influxd.conf" >"$tmp/influxd.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 300); do [[ $(curl -s -o /dev/null -w '%{http_code}' "$IDB/ping") == 204 ]] && break; sleep 0.1; done

@@ -21,23 +21,7 @@ HP=$(free_port)
 RP=$(free_port)
 IDB=http://127.0.0.1:$HP
 mkdir -p "$TF_TMP/influx"
-cat >"$TF_TMP/influxd.conf" <<EOF
-reporting-disabled = true
-bind-address = "127.0.0.1:$RP"
-[meta]
-  dir = "$TF_TMP/influx/meta"
-[data]
-  dir = "$TF_TMP/influx/data"
-  wal-dir = "$TF_TMP/influx/wal"
-  query-log-enabled = false
-[http]
-  bind-address = "127.0.0.1:$HP"
-  log-enabled = false
-[monitor]
-  store-enabled = false
-[continuous_queries]
-  enabled = false
-EOF
+bash "$I/influxd_conf.sh" "$TF_TMP/influx" "$HP" "$RP" >"$TF_TMP/influxd.conf"
 start_influxd() { # NAME
 	start "$1" influxd run -config "$TF_TMP/influxd.conf"
 	local deadline=$((SECONDS + 30))
