@@ -22,7 +22,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib/bench_lib.sh
 cc -std=c11 -D_GNU_SOURCE -O2 -o "$tmp/produce" "$D/produce.c" -lrdkafka
 BPORT=$(port)
 BROKER=127.0.0.1:$BPORT

@@ -21,7 +21,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib/bench_lib.sh
 now() { date +%s.%N; }
 HP=$(port)
 RP=$(port)

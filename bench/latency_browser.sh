@@ -26,7 +26,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib/bench_lib.sh
 
 # run LABEL COMMIT_INTERVAL UP_ARGS...: one `up`, two pages; appends result lines to $tmp/results
 run() {

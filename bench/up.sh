@@ -23,7 +23,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib/bench_lib.sh
 
 # sql QUERY: one value from the store.
 sql() { sqlite3 -cmd ".timeout 5000" "$tmp/data/tickflow.db" "$1"; }
