@@ -422,21 +422,30 @@ static tf_err ensure(pg_store *p)
 	return p->conn && PQstatus(p->conn) == CONNECTION_OK ? TF_OK : connect_db(p);
 }
 
-static tf_err pg_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next,
-			    bool *found)
+/* Runs sql with $1..$3 = group, topic, partition (reconnecting first when needed); *res is the
+ * result when its status is want, else the error is recorded and returned. format: 0 text, 1 binary. */
+static tf_err exec_partition(pg_store *p, const char *sql, const char *group, const char *topic, int32_t partition,
+			     int format, ExecStatusType want, const char *what, PGresult **res)
 {
-	pg_store *p = (pg_store *)s;
 	tf_err err = ensure(p);
 	if (err)
 		return err;
 	char part[16];
 	snprintf(part, sizeof part, "%d", partition);
 	const char *v[] = {group, topic, part};
-	PGresult *res = PQexecParams(p->conn,
-				     "SELECT next_offset FROM stream_offsets WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
-				     3, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		return fail(p, res, "read offset");
+	*res = PQexecParams(p->conn, sql, 3, NULL, v, NULL, NULL, format);
+	return PQresultStatus(*res) == want ? TF_OK : fail(p, *res, what);
+}
+
+static tf_err pg_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next,
+			    bool *found)
+{
+	PGresult *res;
+	tf_err err = exec_partition((pg_store *)s,
+				    "SELECT next_offset FROM stream_offsets WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
+				    group, topic, partition, 0, PGRES_TUPLES_OK, "read offset", &res);
+	if (err)
+		return err;
 	*found = PQntuples(res) == 1;
 	if (*found)
 		*next = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -447,19 +456,13 @@ static tf_err pg_get_offset(tf_store *s, const char *group, const char *topic, i
 static tf_err pg_load_state(tf_store *s, const char *group, const char *topic, int32_t partition, tf_store_state_fn fn,
 			    void *ud)
 {
-	pg_store *p = (pg_store *)s;
-	tf_err err = ensure(p);
+	PGresult *res;
+	tf_err err = exec_partition((pg_store *)s,
+				    "SELECT symbol, state FROM stream_state WHERE consumer_group=$1 AND topic=$2 AND"
+				    " \"partition\"=$3 ORDER BY symbol COLLATE \"C\"",
+				    group, topic, partition, 1, PGRES_TUPLES_OK, "read state", &res);
 	if (err)
 		return err;
-	char part[16];
-	snprintf(part, sizeof part, "%d", partition);
-	const char *v[] = {group, topic, part};
-	PGresult *res = PQexecParams(p->conn,
-				     "SELECT symbol, state FROM stream_state WHERE consumer_group=$1 AND topic=$2 AND"
-				     " \"partition\"=$3 ORDER BY symbol COLLATE \"C\"",
-				     3, NULL, v, NULL, NULL, 1);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		return fail(p, res, "read state");
 	char sym[TF_SYMBOL_MAX];
 	for (int i = 0; i < PQntuples(res) && !err; i++) {
 		int n = PQgetlength(res, i, 0);
@@ -473,21 +476,14 @@ static tf_err pg_load_state(tf_store *s, const char *group, const char *topic, i
 static tf_err pg_reset_partition(tf_store *s, const char *group, const char *topic, int32_t partition)
 {
 	pg_store *p = (pg_store *)s;
-	tf_err err = ensure(p);
-	if (err)
-		return err;
-	char part[16];
-	snprintf(part, sizeof part, "%d", partition);
-	const char *v[] = {group, topic, part};
 	const char *sql[] = {"DELETE FROM stream_offsets WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
 			     "DELETE FROM stream_state WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3"};
-	if ((err = exec_ok(p, "BEGIN")))
+	tf_err err = ensure(p);
+	if (err || (err = exec_ok(p, "BEGIN")))
 		return err;
 	for (int i = 0; i < 2 && !err; i++) {
-		PGresult *res = PQexecParams(p->conn, sql[i], 3, NULL, v, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			err = fail(p, res, "reset partition");
-		else
+		PGresult *res;
+		if (!(err = exec_partition(p, sql[i], group, topic, partition, 0, PGRES_COMMAND_OK, "reset partition", &res)))
 			PQclear(res);
 	}
 	if (!err)
