@@ -39,25 +39,7 @@ cmp "$TF_TMP/ref.txt" "$TF_TMP/outage.txt" || { diff "$TF_TMP/ref.txt" "$TF_TMP/
 
 # 3. kill -9 at random instants
 offsets() { psql -X -At -h 127.0.0.1 -p "$PGPORT" -U tickflow -d crash -c "SELECT coalesce(sum(next_offset),0) FROM stream_offsets" 2>/dev/null || echo 0; }
-mid=0 i=0 prev=0 delay=150 # ms after assignment; adapted so that each life commits some but not all
-while ((mid < 10 && i < 30)); do
-	i=$((i + 1))
-	log=$TF_TMP/crash$i.log
-	"$TICKFLOW" stream --brokers "$BROKER" --store "$(url crash)" --group crash --session-timeout 2s \
-		--threads 2 --commit-interval 50ms --batch 2000 >/dev/null 2>"$log" &
-	pid=$!
-	TF_PIDS+=($pid)
-	wait_log "$log" "assigned" 30
-	d=$((delay + RANDOM % delay))
-	sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
-	kill -9 $pid
-	wait $pid 2>/dev/null || true
-	done_=$(offsets)
-	echo "kill $i: $done_ of $N records committed"
-	((done_ < N)) && mid=$((mid + 1))
-	if ((done_ == prev)); then delay=$((delay + 150)); elif ((done_ - prev > N / 10 && delay > 100)); then delay=$((delay / 2)); fi
-	prev=$done_
-done
+kill_runs "$(url crash)" 10
 ((mid >= 10)) || fail "only $mid kills landed mid-run"
 run_stream crash-final "$(url crash)" crash --threads 2
 dump "pg:$(url crash)" "$TF_TMP/crash.txt"

@@ -49,25 +49,7 @@ PYEND
 
 # 3. kill -9 at random instants, restart each time
 offsets() { sqlite3 "$TF_TMP/crash.db" "SELECT coalesce(sum(next_offset),0) FROM stream_offsets WHERE consumer_group='crash'" 2>/dev/null || echo 0; }
-mid=0 i=0 prev=0 delay=150 # ms after assignment; adapted so that each life commits some but not all
-while ((mid < 12 && i < 30)); do
-	i=$((i + 1))
-	log=$TF_TMP/crash$i.log
-	"$TICKFLOW" stream --brokers "$BROKER" --store "sqlite:$TF_TMP/crash.db" --group crash --session-timeout 2s \
-		--threads 2 --commit-interval 50ms --batch 2000 >/dev/null 2>"$log" &
-	pid=$!
-	TF_PIDS+=($pid)
-	wait_log "$log" "assigned" 30
-	d=$((delay + RANDOM % delay))
-	sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
-	kill -9 $pid
-	wait $pid 2>/dev/null || true
-	done_=$(offsets)
-	echo "kill $i: $done_ of $N records committed"
-	((done_ < N)) && mid=$((mid + 1))
-	if ((done_ == prev)); then delay=$((delay + 150)); elif ((done_ - prev > N / 10 && delay > 100)); then delay=$((delay / 2)); fi
-	prev=$done_
-done
+kill_runs "sqlite:$TF_TMP/crash.db" 12
 ((mid >= 10)) || fail "only $mid kills landed mid-run"
 run_stream crash-final "sqlite:$TF_TMP/crash.db" crash --threads 2
 dump "$TF_TMP/crash.db" "$TF_TMP/crash.txt"

@@ -36,3 +36,31 @@ wait_log() {
 		sleep 0.05
 	done
 }
+
+# kill_runs STORE_URL WANT: starts `tickflow stream` on STORE_URL (group crash, 2 threads, 50 ms
+# commits) and kills it with -9 at random instants after its assignment, again and again, until WANT
+# kills landed mid-run (some but not all of the $N records committed) or 30 lives passed. The delay
+# adapts so that each life commits something. Needs an `offsets` function printing the records
+# committed so far. Sets $mid (the kills that landed mid-run).
+kill_runs() {
+	local store=$1 want=$2 i=0 prev=0 delay=150 log pid d done_
+	mid=0
+	while ((mid < want && i < 30)); do
+		i=$((i + 1))
+		log=$TF_TMP/crash$i.log
+		"$TICKFLOW" stream --brokers "$BROKER" --store "$store" --group crash --session-timeout 2s \
+			--threads 2 --commit-interval 50ms --batch 2000 >/dev/null 2>"$log" &
+		pid=$!
+		TF_PIDS+=($pid)
+		wait_log "$log" "assigned" 30
+		d=$((delay + RANDOM % delay))
+		sleep "$((d / 1000)).$(printf '%03d' $((d % 1000)))"
+		kill -9 $pid
+		wait $pid 2>/dev/null || true
+		done_=$(offsets)
+		echo "kill $i: $done_ of $N records committed"
+		((done_ < N)) && mid=$((mid + 1))
+		if ((done_ == prev)); then delay=$((delay + 150)); elif ((done_ - prev > N / 10 && delay > 100)); then delay=$((delay / 2)); fi
+		prev=$done_
+	done
+}
