@@ -462,7 +462,7 @@ static tf_err merge_table(tf_report_data *d, const stats *const *st, size_t npar
 	if (!d->table)
 		return TF_ERR_NOMEM;
 	for (size_t p = 0; p < nparts; p++)
-		if (st[p]) {
+		if (st[p] && st[p]->n_table) {
 			memcpy(d->table + d->n_table, st[p]->table, st[p]->n_table * sizeof *d->table);
 			d->n_table += st[p]->n_table;
 		}

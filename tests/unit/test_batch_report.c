@@ -220,7 +220,7 @@ TF_TEST(batch_metrics_parts_merge_exactly)
 	tf_snapshot *rows = calloc(N, sizeof *rows), *rev = calloc(N, sizeof *rev);
 	unsigned seed = 777;
 	for (int i = 0; i < N; i++) {
-		char sym[16];
+		char sym[24];
 		snprintf(sym, sizeof sym, "S%03d%s", i, i % 4 ? "USDT" : "BTC");
 		seed = seed * 1103515245u + 12345u;
 		double open = 1 + (seed >> 16) % 50, last = open * (0.7 + ((seed >> 4) % 61) / 100.0);
