@@ -243,7 +243,7 @@ int tf_cmd_report(int argc, char **argv)
 		{"since", TF_OPT_DURATION, "0s", "instead of a snapshot: candles of this last period (e.g. 24h)", &o.since, 0, 0, NULL},
 		{"interval", TF_OPT_STR, "1m", "with --since: the candle interval to read", &o.interval, 0, 0, NULL},
 		{"table-rows", TF_OPT_INT, "200", "rows of the per-symbol table (by volume)", &o.table_rows, 1, 10000000, NULL},
-		{"readers", TF_OPT_INT, "0", "threads reading a SQLite batch (0: two on a multi-core machine; PostgreSQL: one)", &o.readers, 0, 2, NULL},
+		{"readers", TF_OPT_INT, "0", "threads reading the batch, each on its own connection (0: two on a multi-core machine; PostgreSQL: one unless the symbol collation is C)", &o.readers, 0, 2, NULL},
 		{"mail-to", TF_OPT_STR, NULL, "mail the report to these addresses (a@x,b@y)", &o.mail_to, 0, 0, NULL},
 		{"mail-from", TF_OPT_STR, NULL, "sender address (default tickflow@HOSTNAME)", &o.mail_from, 0, 0, NULL},
 		{"smtp", TF_OPT_STR, "smtp://127.0.0.1:25", "smtp://host:587 (STARTTLS, required unless loopback) or smtps://host:465; "

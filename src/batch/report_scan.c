@@ -10,6 +10,8 @@
  * twice; a reader stops only where the other has already claimed, so none is missed. */
 #include "batch/report_scan.h"
 
+#include "base/log.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,14 +86,15 @@ static void *read_batch(void *arg)
 	return NULL;
 }
 
+/* Two readers need a second connection (a URL) and a symbol order strcmp can follow (meeting in
+ * the middle compares symbols); PostgreSQL under a language collation gets one. */
 static int readers_for(tf_store *s, const tf_report_scan_opts *o)
 {
-	/* PostgreSQL orders symbols by the column's collation, which strcmp cannot follow; its server
-	 * already works beside the reader */
-	if (strcmp(tf_store_kind(s), "sqlite") || !o->url)
+	bool bytewise = false;
+	if (!o->url || o->readers == 1 || tf_store_snapshot_order_bytewise(s, &bytewise) || !bytewise)
 		return 1;
-	if (o->readers > 0)
-		return o->readers > 1 ? 2 : 1;
+	if (o->readers > 1)
+		return 2;
 	return sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 }
 
@@ -132,6 +135,8 @@ tf_err tf_report_scan(tf_store *s, const tf_report_scan_opts *o, tf_report_data 
 		err = TF_ERR_NOT_FOUND;
 		goto out;
 	}
+	tf_info("run_ts %lld: %zu rows read by %d reader(s)", (long long)o->run_ts,
+		tf_report_part_rows(r[0].part) + (nr == 2 ? tf_report_part_rows(r[1].part) : 0), nr);
 	tf_report_part *parts[2] = {r[0].part, r[1].part};
 	const bool reversed[2] = {false, true};
 	err = tf_report_finish(parts, reversed, (size_t)nr, o->quote, o->run_ts, 0, d, why, cap);

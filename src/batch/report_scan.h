@@ -1,5 +1,5 @@
 /* report_scan.h — reads one ticker_snapshots batch into a report's numbers (metrics.h) straight
- * from the store, without holding the batch in memory. With two readers (SQLite), one walks the
+ * from the store, without holding the batch in memory. With two readers, one walks the
  * batch up from the lowest symbol and one down from the highest, each on its own connection and
  * thread, until they meet: every row is read once, by whichever reader gets to it first, so the
  * work splits evenly without knowing the batch's size or its symbols in advance. */
@@ -15,7 +15,8 @@ typedef struct {
 	const char *quote;   /* NULL or "": the default */
 	size_t table_rows;   /* rows of the per-symbol table */
 	bool keep_all;       /* keep every row (JSON) */
-	int readers;         /* 0: two for SQLite on a multi-core machine, else one; PostgreSQL: always one */
+	int readers;         /* 0: two on a multi-core machine, else one; one whatever is asked when the
+				symbol order is not strcmp's (PostgreSQL under a language collation) */
 } tf_report_scan_opts;
 
 /* Fills d (tf_report_data_free) from batch o->run_ts of s. Errors: as tf_store_scan_snapshots

@@ -43,6 +43,12 @@ tf_err tf_store_scan_snapshots(tf_store *s, int64_t run_ts, bool desc, tf_snapsh
 			    : tf_snapshots_pg_scan(s, h, run_ts, desc, sink, ctx);
 }
 
+tf_err tf_store_snapshot_order_bytewise(tf_store *s, bool *out)
+{
+	*out = true; /* SQLite's BINARY collation */
+	return is_sqlite(s) ? TF_OK : tf_snapshots_pg_bytewise(s, s->ops->native(s), out);
+}
+
 void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]) { tf_dec_format(v, out); }
 
 static tf_err dec_col(tf_store *s, const char *v, int len, const char *name, tf_dec *out)

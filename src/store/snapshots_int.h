@@ -37,6 +37,11 @@ tf_err tf_snap_fill_report(tf_store *s, tf_snapshot *r, const char *const *col, 
 /* Parses an integer column ([-]digits, at most 18; NULL = 0). TF_ERR_PARSE names it in s->error. */
 tf_err tf_snap_int(tf_store *s, const char *v, int len, const char *name, int64_t *out);
 
+/* Parses one line of `COPY (SELECT REP_SELECT_COLS ...) TO STDOUT` text output (tab-separated,
+ * backslash escapes, \N for NULL, an optional trailing newline) into r. TF_ERR_PARSE (s->error says
+ * why) for a wrong field count or a malformed value. snapshots_pg.c; a fuzz target covers it. */
+tf_err tf_snap_copy_row(tf_store *s, char *line, int len, tf_snapshot *r);
+
 /* Formats a decimal as text for an INSERT/COPY (exactly 8 decimals). */
 void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]);
 

@@ -206,7 +206,7 @@ static tf_err split_line(tf_store *s, char *line, int len, const char **col, int
 	return TF_OK;
 }
 
-static tf_err copy_row(tf_store *s, char *line, int len, tf_snapshot *r)
+tf_err tf_snap_copy_row(tf_store *s, char *line, int len, tf_snapshot *r)
 {
 	const char *col[REP_NCOLS];
 	int clen[REP_NCOLS];
@@ -220,6 +220,36 @@ static tf_err copy_row(tf_store *s, char *line, int len, tf_snapshot *r)
 		err = tf_snap_int(s, col[REP_DEAD], clen[REP_DEAD], "dead", &dead);
 	r->dead = dead != 0;
 	return err;
+}
+
+tf_err tf_snapshots_pg_bytewise(tf_store *s, void *native, bool *out)
+{
+	PGconn *c = native;
+	*out = false;
+	/* the column's collation, or the database's default: libc's C, POSIX or C.UTF-8 (code point
+	 * order) sort like strcmp; anything else (a language, ICU) does not */
+	PGresult *res = PQexec(c, "SELECT CASE WHEN co.collname = 'default' THEN (SELECT d.datlocprovider = 'c' AND "
+				  "d.datcollate IN ('C','POSIX','C.UTF-8','C.utf8') FROM pg_database d WHERE d.datname = "
+				  "current_database()) ELSE co.collprovider = 'c' AND co.collcollate IN ('C','POSIX','C.UTF-8',"
+				  "'C.utf8') END FROM pg_attribute a JOIN pg_collation co ON co.oid = a.attcollation WHERE "
+				  "a.attrelid = 'ticker_snapshots'::regclass AND a.attname = 'symbol'");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return fail(s, c, res, "collation");
+	*out = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) && !strcmp(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	return TF_OK;
+}
+
+/* Asks the server to stop the running COPY (a reader that met the other one); the rest of the
+ * stream is then short and read away. */
+static void cancel(PGconn *c)
+{
+	char err[256];
+	PGcancel *k = PQgetCancel(c);
+	if (k) {
+		PQcancel(k, err, sizeof err);
+		PQfreeCancel(k);
+	}
 }
 
 /* Rows come one COPY line per PQgetCopyData while the server is still producing the next ones, so
@@ -239,26 +269,30 @@ tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc
 	tf_snapshot *rows = malloc(TF_SNAPSHOT_CHUNK * sizeof *rows);
 	tf_err err = rows ? TF_OK : TF_ERR_NOMEM;
 	size_t n = 0, total = 0;
-	bool stop = false;
+	bool stop = false, cancelled = false;
 	char *line;
 	int len;
 	while ((len = PQgetCopyData(c, &line, 0)) >= 0) {
-		if (!err && !stop) { /* after an error or a stop, the rest is read and dropped */
+		if (!err && !stop) {
 			if (++total > TF_SNAPSHOT_MAX_ROWS) {
 				snprintf(s->error, sizeof s->error, "more than %d rows to load", TF_SNAPSHOT_MAX_ROWS);
 				err = TF_ERR_TOO_BIG;
-			} else if (!(err = copy_row(s, line, len, &rows[n])) && ++n == TF_SNAPSHOT_CHUNK) {
+			} else if (!(err = tf_snap_copy_row(s, line, len, &rows[n])) && ++n == TF_SNAPSHOT_CHUNK) {
 				err = sink(ctx, rows, n, &stop);
 				n = 0;
 			}
 		}
+		if ((err || stop) && !cancelled) { /* what is still in flight is read and dropped */
+			cancel(c);
+			cancelled = true;
+		}
 		PQfreemem(line);
 	}
 	tf_err copy_err = TF_OK;
-	if (len == -2)
+	if (len == -2 && !cancelled)
 		copy_err = fail(s, c, NULL, "scan");
 	while ((res = PQgetResult(c))) {
-		if (!copy_err && PQresultStatus(res) != PGRES_COMMAND_OK) {
+		if (!copy_err && !cancelled && PQresultStatus(res) != PGRES_COMMAND_OK) {
 			copy_err = fail(s, c, res, "scan");
 			continue;
 		}
@@ -266,7 +300,7 @@ tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc
 	}
 	if (!err)
 		err = copy_err;
-	if (!err && !stop && n)
+	if (!err && !stop && !cancelled && n)
 		err = sink(ctx, rows, n, &stop);
 	free(rows);
 	return err;

@@ -153,12 +153,17 @@ typedef tf_err (*tf_snapshot_sink)(void *ctx, const tf_snapshot *rows, size_t n,
  * or the sink's error. */
 tf_err tf_store_scan_snapshots(tf_store *s, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
 
+/* Whether the scans' symbol order is strcmp's (SQLite: always; PostgreSQL: when the column's
+ * collation is C, POSIX or C.UTF-8), so that two scans from both ends can tell where they meet. */
+tf_err tf_store_snapshot_order_bytewise(tf_store *s, bool *out);
+
 /* Backend parts of the above (snapshots_sqlite.c, snapshots_pg.c); native is ops->native(s). */
 tf_err tf_snapshots_sqlite_put(tf_store *s, void *native, int64_t run_ts, const tf_snapshot *rows, size_t n);
 tf_err tf_snapshots_sqlite_latest(tf_store *s, void *native, int64_t *run_ts, bool *found);
 tf_err tf_snapshots_sqlite_load(tf_store *s, void *native, const char *interval, int64_t run_ts, int64_t to_ms,
 				tf_snapshot **rows, size_t *n);
 tf_err tf_snapshots_sqlite_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
+tf_err tf_snapshots_pg_bytewise(tf_store *s, void *native, bool *out);
 tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
 tf_err tf_snapshots_pg_put(tf_store *s, void *native, int64_t run_ts, const tf_snapshot *rows, size_t n);
 tf_err tf_snapshots_pg_latest(tf_store *s, void *native, int64_t *run_ts, bool *found);
