@@ -57,7 +57,7 @@ static tf_err dec_col(tf_store *s, const char *v, int len, const char *name, tf_
 	if (!v)
 		return TF_OK;
 	if (tf_dec_parse(v, (size_t)len, out)) {
-		snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not a decimal", name, v);
+		snprintf(s->error, sizeof s->error, "stored %s '%.*s' is not a decimal", name, len < 40 ? len : 40, v);
 		return TF_ERR_PARSE;
 	}
 	return TF_OK;
@@ -81,7 +81,7 @@ tf_err tf_snap_int(tf_store *s, const char *v, int len, const char *name, int64_
 	*out = v[0] == '-' ? -x : x;
 	return TF_OK;
 bad:
-	snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not an integer", name, v);
+	snprintf(s->error, sizeof s->error, "stored %s '%.*s' is not an integer", name, len < 40 ? len : 40, v);
 	return TF_ERR_PARSE;
 }
 
