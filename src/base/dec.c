@@ -19,8 +19,45 @@ static const uint64_t pow10_u64[] = {
 	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
 };
 
+/* Eight ASCII digits at p as their value, 8 at a time in one 64-bit word (little-endian); false
+ * when any byte is not a digit. */
+static inline bool eight_digits(const char *p, uint64_t *out)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	if ((v & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull ||
+	    ((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull)
+		return false;
+	v = (v & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
+	v = (v & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
+	*out = (uint64_t)((v & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32);
+	return true;
+}
+
+/* The common shape "[-]d{1,10}.dddddddd" (every stored and canonical value): the fraction in one
+ * step. False when s has another shape; tf_dec_parse then decides. */
+static inline bool parse_canonical(const char *s, size_t len, tf_dec *out)
+{
+	size_t neg = len && s[0] == '-', int_n = len - neg - 9;
+	if (len < neg + 10 || int_n > 10 || s[len - 9] != '.' || (int_n > 1 && s[neg] == '0'))
+		return false;
+	uint64_t v = 0, f;
+	for (size_t k = neg; k < neg + int_n; k++) {
+		if (!is_digit(s[k]))
+			return false;
+		v = v * 10 + (uint64_t)(s[k] - '0');
+	}
+	if (!eight_digits(s + len - 8, &f))
+		return false;
+	tf_dec mag = (tf_dec)(v * 100000000ull + f);
+	*out = neg ? -mag : mag;
+	return true;
+}
+
 tf_err tf_dec_parse(const char *s, size_t len, tf_dec *out)
 {
+	if (parse_canonical(s, len, out))
+		return TF_OK;
 	size_t i = 0;
 	bool neg = false;
 	if (i < len && s[i] == '-') {

@@ -22,6 +22,7 @@
 #include "batch/report_fmt.h"
 #include "batch/report_html.h"
 #include "batch/report_json.h"
+#include "batch/report_scan.h"
 #include "batch/report_text.h"
 #include "batch/schedule.h"
 #include "cmd.h"
@@ -30,7 +31,7 @@
 
 typedef struct {
 	const char *store, *out, *format, *quote, *interval, *mail_to, *mail_from, *smtp, *smtp_ca;
-	int64_t run_ts, since, table_rows, mail_retries, mail_backoff, mail_timeout, every, runs;
+	int64_t run_ts, since, table_rows, readers, mail_retries, mail_backoff, mail_timeout, every, runs;
 } report_opts;
 
 /* mkdir -p */
@@ -91,31 +92,51 @@ static tf_err write_report(const char *dir, int64_t now_ms, const tf_buf *data, 
 	return TF_OK;
 }
 
-static tf_err load(const report_opts *o, tf_store *s, tf_snapshot **rows, size_t *n, int64_t *run_ts, char *why,
-		   size_t cap)
+/* --since: candles folded into one row per symbol (a few thousand at most), computed in one part. */
+static tf_err from_candles(const report_opts *o, tf_store *s, bool keep_all, tf_report_data *d, char *why, size_t cap)
 {
-	tf_err err;
-	if (o->since > 0) {
-		*run_ts = tf_now_ms();
-		if ((err = tf_store_load_candle_summary(s, o->interval, *run_ts - o->since, *run_ts + 1, rows, n))) {
-			snprintf(why, cap, "cannot read candles: %s", tf_store_error(s));
-			return err;
-		}
-		for (size_t i = 0; i < *n; i++) {
-			tf_batch_quote_of((*rows)[i].symbol, (*rows)[i].quote, sizeof (*rows)[i].quote);
-			(*rows)[i].dead = (*rows)[i].last == 0;
-		}
-		if (!*n) {
-			snprintf(why, cap, "no %s candles in the last %lld s; is 'tickflow stream' writing to this store?",
-				 o->interval, (long long)(o->since / 1000));
-			return TF_ERR_NOT_FOUND;
-		}
-		return TF_OK;
+	tf_snapshot *rows = NULL;
+	size_t n = 0;
+	int64_t run_ts = tf_now_ms();
+	tf_report_part *p = NULL;
+	tf_err err = tf_store_load_candle_summary(s, o->interval, run_ts - o->since, run_ts + 1, &rows, &n);
+	if (err) {
+		snprintf(why, cap, "cannot read candles: %s", tf_store_error(s));
+		goto out;
 	}
-	*run_ts = o->run_ts;
-	if (*run_ts <= 0) {
+	for (size_t i = 0; i < n; i++) {
+		tf_batch_quote_of(rows[i].symbol, rows[i].quote, sizeof rows[i].quote);
+		rows[i].dead = rows[i].last == 0;
+	}
+	if (!n) {
+		snprintf(why, cap, "no %s candles in the last %lld s; is 'tickflow stream' writing to this store?", o->interval,
+			 (long long)(o->since / 1000));
+		err = TF_ERR_NOT_FOUND;
+		goto out;
+	}
+	const bool fwd = false;
+	if ((err = tf_report_part_new(o->quote, (size_t)o->table_rows, keep_all, &p)) ||
+	    (err = tf_report_part_add(p, rows, n))) {
+		snprintf(why, cap, "out of memory");
+		goto out;
+	}
+	err = tf_report_finish(&p, &fwd, 1, o->quote, run_ts, o->since, d, why, cap);
+out:
+	tf_report_part_free(p);
+	free(rows);
+	return err;
+}
+
+/* The report's numbers from the store: the latest batch, --run-ts, or --since of candles. */
+static tf_err gather(const report_opts *o, tf_store *s, bool keep_all, tf_report_data *d, char *why, size_t cap)
+{
+	if (o->since > 0)
+		return from_candles(o, s, keep_all, d, why, cap);
+	int64_t run_ts = o->run_ts;
+	if (run_ts <= 0) {
 		bool found;
-		if ((err = tf_store_latest_run(s, run_ts, &found))) {
+		tf_err err = tf_store_latest_run(s, &run_ts, &found);
+		if (err) {
 			snprintf(why, cap, "cannot read ticker_snapshots: %s", tf_store_error(s));
 			return err;
 		}
@@ -124,15 +145,8 @@ static tf_err load(const report_opts *o, tf_store *s, tf_snapshot **rows, size_t
 			return TF_ERR_NOT_FOUND;
 		}
 	}
-	if ((err = tf_store_load_snapshots(s, *run_ts, rows, n))) {
-		snprintf(why, cap, "cannot read ticker_snapshots: %s", tf_store_error(s));
-		return err;
-	}
-	if (!*n) {
-		snprintf(why, cap, "no snapshot with run_ts %lld", (long long)*run_ts);
-		return TF_ERR_NOT_FOUND;
-	}
-	return TF_OK;
+	tf_report_scan_opts so = {o->store, run_ts, o->quote, keep_all ? 0 : (size_t)o->table_rows, keep_all, (int)o->readers};
+	return tf_report_scan(s, &so, d, why, cap);
 }
 
 static tf_err mail_report(const report_opts *o, const tf_report_data *d, const tf_buf *html, const char *path,
@@ -172,9 +186,7 @@ static int run_once(const report_opts *o)
 {
 	char why[1024] = "", path[1200] = "";
 	tf_store *s = NULL;
-	tf_snapshot *rows = NULL;
-	size_t n = 0;
-	int64_t run_ts = 0, now = tf_now_ms();
+	int64_t now = tf_now_ms();
 	tf_report_data d = {0};
 	tf_buf out;
 	tf_buf_init(&out, REPORT_MAX_BYTES);
@@ -185,8 +197,7 @@ static int run_once(const report_opts *o)
 		rc = err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
 		goto out;
 	}
-	if ((err = load(o, s, &rows, &n, &run_ts, why, sizeof why)) ||
-	    (err = tf_report_compute(rows, n, o->quote, run_ts, o->since, &d, why, sizeof why))) {
+	if ((err = gather(o, s, !strcmp(o->format, "json"), &d, why, sizeof why))) {
 		fprintf(stderr, "tickflow: report: %s\n", why);
 		goto out;
 	}
@@ -215,7 +226,6 @@ static int run_once(const report_opts *o)
 	rc = TF_EXIT_OK;
 out:
 	tf_report_data_free(&d);
-	free(rows);
 	tf_buf_free(&out);
 	tf_store_close(s);
 	return rc;
@@ -233,6 +243,7 @@ int tf_cmd_report(int argc, char **argv)
 		{"since", TF_OPT_DURATION, "0s", "instead of a snapshot: candles of this last period (e.g. 24h)", &o.since, 0, 0, NULL},
 		{"interval", TF_OPT_STR, "1m", "with --since: the candle interval to read", &o.interval, 0, 0, NULL},
 		{"table-rows", TF_OPT_INT, "200", "rows of the per-symbol table (by volume)", &o.table_rows, 1, 10000000, NULL},
+		{"readers", TF_OPT_INT, "0", "threads reading the batch, each on its own connection (0: two on a multi-core machine; PostgreSQL: one unless the symbol collation is C)", &o.readers, 0, 2, NULL},
 		{"mail-to", TF_OPT_STR, NULL, "mail the report to these addresses (a@x,b@y)", &o.mail_to, 0, 0, NULL},
 		{"mail-from", TF_OPT_STR, NULL, "sender address (default tickflow@HOSTNAME)", &o.mail_from, 0, 0, NULL},
 		{"smtp", TF_OPT_STR, "smtp://127.0.0.1:25", "smtp://host:587 (STARTTLS, required unless loopback) or smtps://host:465; "

@@ -46,25 +46,24 @@ static tf_err value_text(tf_buf *b, const tf_metric *m, value_kind k)
 }
 
 /* Horizontal bars, one per symbol, length proportional to |value| (the largest fills the width). */
-static tf_err bar_chart(tf_buf *b, const tf_report_data *d, const char *id, const size_t *idx, size_t n,
-			value_kind k, const char *title)
+static tf_err bar_chart(tf_buf *b, const tf_metric *list, size_t n, const char *id, value_kind k, const char *title)
 {
 	tf_err err;
 	const int row = 24, label = 110, width = 260, h = (int)n * row + 8;
 	double max = 0;
 	for (size_t i = 0; i < n; i++)
-		max = fmax(max, fabs(value_of(&d->m[idx[i]], k)));
+		max = fmax(max, fabs(value_of(&list[i], k)));
 	APPEND("<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 	       "role=\"img\" aria-label=\"%s\" style=\"display:block;margin:4px 0\">",
 	       id, label + width + 110, h, label + width + 110, h, title);
 	for (size_t i = 0; i < n; i++) {
-		const tf_metric *m = &d->m[idx[i]];
+		const tf_metric *m = &list[i];
 		double v = value_of(m, k);
 		int w = max > 0 ? (int)lround(fabs(v) / max * width) : 0, y = (int)i * row + 4;
 		const char *color = k == V_RET ? (v >= 0 ? GREEN : RED) : k == V_VOLUME ? "#1d4ed8" : "#b45309";
 		APPEND("<text x=\"%d\" y=\"%d\" font-family=\"sans-serif\" font-size=\"12\" text-anchor=\"end\">", label - 6,
 		       y + 15);
-		CALL(tf_fmt_html(b, m->row->symbol));
+		CALL(tf_fmt_html(b, m->symbol));
 		APPEND("</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", label, y + 2, w < 1 ? 1 : w,
 		       row - 6, color);
 		APPEND("<text x=\"%d\" y=\"%d\" font-family=\"sans-serif\" font-size=\"12\">", label + (w < 1 ? 1 : w) + 6,
@@ -77,7 +76,7 @@ static tf_err bar_chart(tf_buf *b, const tf_report_data *d, const char *id, cons
 }
 
 static tf_err top_section(tf_buf *b, const tf_report_data *d, const char *id, const char *chart, const char *title,
-			  const size_t *idx, size_t n, value_kind k)
+			  const tf_metric *list, size_t n, value_kind k)
 {
 	tf_err err;
 	APPEND("<div id=\"%s\">" H2 "%s</h2>", id, title);
@@ -89,9 +88,9 @@ static tf_err top_section(tf_buf *b, const tf_report_data *d, const char *id, co
 	       "Volatility</th></tr>",
 	       d->quote);
 	for (size_t i = 0; i < n; i++) {
-		const tf_metric *m = &d->m[idx[i]];
+		const tf_metric *m = &list[i];
 		APPEND("<tr>" TDL "%zu</td>" TDL, i + 1);
-		CALL(tf_fmt_html(b, m->row->symbol));
+		CALL(tf_fmt_html(b, m->symbol));
 		APPEND("</td>" TD);
 		CALL(tf_fmt_num(b, m->last, 8));
 		APPEND("</td>" TD "<span style=\"color:%s\">", m->ret_pct >= 0 ? GREEN : RED);
@@ -103,7 +102,7 @@ static tf_err top_section(tf_buf *b, const tf_report_data *d, const char *id, co
 		APPEND("</td></tr>");
 	}
 	APPEND("</table>");
-	CALL(bar_chart(b, d, chart, idx, n, k, title));
+	CALL(bar_chart(b, list, n, chart, k, title));
 	APPEND("</div>");
 	return TF_OK;
 }
@@ -137,20 +136,14 @@ static tf_err histogram(tf_buf *b, const tf_report_data *d)
 	return TF_OK;
 }
 
-static int by_volume_desc(const void *a, const void *b)
-{
-	const tf_metric *x = *(const tf_metric *const *)a, *y = *(const tf_metric *const *)b;
-	if (x->volume_m != y->volume_m)
-		return x->volume_m < y->volume_m ? 1 : -1;
-	return strcmp(x->row->symbol, y->row->symbol);
-}
-
 static tf_err symbol_row(tf_buf *b, const tf_metric *m)
 {
 	tf_err err;
 	APPEND("<tr>" TDL);
-	CALL(tf_fmt_html(b, m->row->symbol));
-	APPEND("</td>" TDL "%s</td>" TD "%lld</td>", m->date, (long long)m->epoch_s);
+	CALL(tf_fmt_html(b, m->symbol));
+	char date[11];
+	tf_report_date(m->epoch_s, date);
+	APPEND("</td>" TDL "%s</td>" TD "%lld</td>", date, (long long)m->epoch_s);
 	const double v[] = {m->open, m->high, m->low, m->last, m->spread, m->mid};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		APPEND(TD);
@@ -163,72 +156,23 @@ static tf_err symbol_row(tf_buf *b, const tf_metric *m)
 	CALL(m->has_vol ? value_text(b, m, V_VOL) : tf_buf_appendf(b, "n/a"));
 	APPEND("</td>" TD);
 	CALL(tf_fmt_num(b, m->volume_m, 3));
-	APPEND("</td>" TD "%lld</td></tr>", (long long)m->row->trades);
+	APPEND("</td>" TD "%lld</td></tr>", (long long)m->trades);
 	return TF_OK;
 }
 
-/* Keeps the cap rows that sort first by volume in a heap whose root is the last of them, so a
- * million rows cost O(n log cap) rather than a full sort; then sorts the kept ones. */
-static void heap_down(const tf_metric **h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && by_volume_desc(&h[l], &h[m]) > 0)
-			m = l;
-		if (r < n && by_volume_desc(&h[r], &h[m]) > 0)
-			m = r;
-		if (m == i)
-			return;
-		const tf_metric *t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
-
-static size_t top_by_volume(const tf_report_data *d, const tf_metric **h, size_t cap)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < d->n; i++) {
-		const tf_metric *m = &d->m[i];
-		if (!m->ranked)
-			continue;
-		if (n < cap) {
-			h[n++] = m;
-			if (n == cap)
-				for (size_t k = n / 2; k-- > 0;)
-					heap_down(h, n, k);
-		} else if (by_volume_desc(&m, &h[0]) < 0) {
-			h[0] = m;
-			heap_down(h, n, 0);
-		}
-	}
-	qsort(h, n, sizeof *h, by_volume_desc);
-	return n;
-}
-
+/* The per-symbol table: the ranked rows with the most volume (metrics.c keeps only those). */
 static tf_err symbols_table(tf_buf *b, const tf_report_data *d, size_t cap)
 {
 	tf_err err;
-	size_t n = d->ranked;
-	if (cap > n)
-		cap = n;
-	const tf_metric **list = malloc((cap ? cap : 1) * sizeof *list);
-	if (!list)
-		return TF_ERR_NOMEM;
-	size_t shown = top_by_volume(d, list, cap);
-	err = tf_buf_appendf(b,
-			     "<div id=\"symbols\">" H2 "Per-symbol statistics</h2><p style=\"font-size:13px\">%zu of %zu live "
-			     "%s pairs, by volume. Spread = high &#8722; low; mid = (high + low) / 2; volatility = spread / mid; "
-			     "volume in millions of %s.</p>" TABLE "<tr>" THL "Symbol</th>" THL "Date</th>" TH "Epoch (s)</th>" TH
-			     "Open</th>" TH "High</th>" TH "Low</th>" TH "Last</th>" TH "Spread</th>" TH "Mid</th>" TH
-			     "Return</th>" TH "Volatility</th>" TH "Volume (M)</th>" TH "Trades</th></tr>",
-			     shown, n, d->quote, d->quote);
-	for (size_t i = 0; i < shown && !err; i++)
-		err = symbol_row(b, list[i]);
-	free(list);
-	if (err)
-		return err;
+	size_t shown = d->n_table < cap ? d->n_table : cap;
+	APPEND("<div id=\"symbols\">" H2 "Per-symbol statistics</h2><p style=\"font-size:13px\">%zu of %zu live "
+	       "%s pairs, by volume. Spread = high &#8722; low; mid = (high + low) / 2; volatility = spread / mid; "
+	       "volume in millions of %s.</p>" TABLE "<tr>" THL "Symbol</th>" THL "Date</th>" TH "Epoch (s)</th>" TH
+	       "Open</th>" TH "High</th>" TH "Low</th>" TH "Last</th>" TH "Spread</th>" TH "Mid</th>" TH
+	       "Return</th>" TH "Volatility</th>" TH "Volume (M)</th>" TH "Trades</th></tr>",
+	       shown, d->ranked, d->quote, d->quote);
+	for (size_t i = 0; i < shown; i++)
+		CALL(symbol_row(b, &d->table[i]));
 	APPEND("</table></div>");
 	return TF_OK;
 }

@@ -22,12 +22,12 @@ const char *tf_report_regime(const tf_report_data *d)
 			return err;     \
 	} while (0)
 
-static tf_err list(tf_buf *b, const tf_report_data *d, const size_t *idx, size_t n, int what)
+static tf_err list(tf_buf *b, const tf_metric *top, size_t n, int what)
 {
 	tf_err err;
 	for (size_t i = 0; i < n; i++) {
-		const tf_metric *m = &d->m[idx[i]];
-		APPEND("%s%s ", i ? (i + 1 == n ? " and " : ", ") : "", m->row->symbol);
+		const tf_metric *m = &top[i];
+		APPEND("%s%s ", i ? (i + 1 == n ? " and " : ", ") : "", m->symbol);
 		if (what == 0)
 			CALL(tf_fmt_pct(b, m->ret_pct, 2));
 		else if (what == 1) {
@@ -55,12 +55,12 @@ tf_err tf_report_summary(tf_buf *b, const tf_report_data *d)
 	APPEND(". ");
 	if (d->n_best) {
 		APPEND("Leaders: ");
-		CALL(list(b, d, d->best, d->n_best < 3 ? d->n_best : 3, 0));
+		CALL(list(b, d->best, d->n_best < 3 ? d->n_best : 3, 0));
 		APPEND(". ");
 	}
 	if (d->n_worst) {
 		APPEND("Laggards: ");
-		CALL(list(b, d, d->worst, d->n_worst < 3 ? d->n_worst : 3, 0));
+		CALL(list(b, d->worst, d->n_worst < 3 ? d->n_worst : 3, 0));
 		APPEND(". ");
 	}
 	APPEND("Volatility is %s: the median 24-hour range is ", tf_report_regime(d));
@@ -82,21 +82,21 @@ tf_err tf_report_decision_notes(tf_buf *b, const tf_report_data *d)
 {
 	tf_err err;
 	if (d->n_best) {
-		const tf_metric *m = &d->m[d->best[0]];
-		APPEND("- Momentum: %s had the strongest 24-hour move (", m->row->symbol);
+		const tf_metric *m = &d->best[0];
+		APPEND("- Momentum: %s had the strongest 24-hour move (", m->symbol);
 		CALL(tf_fmt_pct(b, m->ret_pct, 2));
 		APPEND("); moves of this size are often partly retraced.\n");
 	}
 	if (d->n_by_vol) {
 		APPEND("- Risk: ");
-		CALL(list(b, d, d->by_vol, d->n_by_vol < 3 ? d->n_by_vol : 3, 1));
+		CALL(list(b, d->by_vol, d->n_by_vol < 3 ? d->n_by_vol : 3, 1));
 		APPEND(" had the widest ranges; the upper quartile starts at ");
 		CALL(tf_fmt_num(b, d->vol_q3, 2));
 		APPEND("%%; wider ranges mean larger swings in both directions.\n");
 	}
 	if (d->n_by_volume) {
 		APPEND("- Liquidity: the most traded pairs were ");
-		CALL(list(b, d, d->by_volume, d->n_by_volume < 3 ? d->n_by_volume : 3, 2));
+		CALL(list(b, d->by_volume, d->n_by_volume < 3 ? d->n_by_volume : 3, 2));
 		APPEND(" %s; thinly traded pairs have wider spreads and costlier fills.\n", d->quote);
 	}
 	APPEND("- Breadth: %zu advancing against %zu declining; a %s tape.\n", d->advancers, d->decliners,
@@ -104,13 +104,13 @@ tf_err tf_report_decision_notes(tf_buf *b, const tf_report_data *d)
 	return TF_OK;
 }
 
-static tf_err top_text(tf_buf *b, const tf_report_data *d, const char *title, const size_t *idx, size_t n, int what)
+static tf_err top_text(tf_buf *b, const tf_report_data *d, const char *title, const tf_metric *top, size_t n, int what)
 {
 	tf_err err;
 	APPEND("\n%s\n", title);
 	for (size_t i = 0; i < n; i++) {
-		const tf_metric *m = &d->m[idx[i]];
-		APPEND("  %zu. %-14s ", i + 1, m->row->symbol);
+		const tf_metric *m = &top[i];
+		APPEND("  %zu. %-14s ", i + 1, m->symbol);
 		if (what == 0)
 			CALL(tf_fmt_pct(b, m->ret_pct, 2));
 		else if (what == 1) {

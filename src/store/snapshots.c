@@ -36,6 +36,19 @@ tf_err tf_store_load_candle_summary(tf_store *s, const char *interval, int64_t f
 			    : tf_snapshots_pg_load(s, h, interval, from_ms, to_ms, rows, n);
 }
 
+tf_err tf_store_scan_snapshots(tf_store *s, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx)
+{
+	void *h = s->ops->native(s);
+	return is_sqlite(s) ? tf_snapshots_sqlite_scan(s, h, run_ts, desc, sink, ctx)
+			    : tf_snapshots_pg_scan(s, h, run_ts, desc, sink, ctx);
+}
+
+tf_err tf_store_snapshot_order_bytewise(tf_store *s, bool *out)
+{
+	*out = true; /* SQLite's BINARY collation */
+	return is_sqlite(s) ? TF_OK : tf_snapshots_pg_bytewise(s, s->ops->native(s), out);
+}
+
 void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]) { tf_dec_format(v, out); }
 
 static tf_err dec_col(tf_store *s, const char *v, int len, const char *name, tf_dec *out)
@@ -44,14 +57,14 @@ static tf_err dec_col(tf_store *s, const char *v, int len, const char *name, tf_
 	if (!v)
 		return TF_OK;
 	if (tf_dec_parse(v, (size_t)len, out)) {
-		snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not a decimal", name, v);
+		snprintf(s->error, sizeof s->error, "stored %s '%.*s' is not a decimal", name, len < 40 ? len : 40, v);
 		return TF_ERR_PARSE;
 	}
 	return TF_OK;
 }
 
 /* [-]digits, at most 18 of them (well inside int64): all a stored count or time can be. */
-static tf_err int_col(tf_store *s, const char *v, int len, const char *name, int64_t *out)
+tf_err tf_snap_int(tf_store *s, const char *v, int len, const char *name, int64_t *out)
 {
 	*out = 0;
 	if (!v)
@@ -68,7 +81,7 @@ static tf_err int_col(tf_store *s, const char *v, int len, const char *name, int
 	*out = v[0] == '-' ? -x : x;
 	return TF_OK;
 bad:
-	snprintf(s->error, sizeof s->error, "stored %s '%.40s' is not an integer", name, v);
+	snprintf(s->error, sizeof s->error, "stored %s '%.*s' is not an integer", name, len < 40 ? len : 40, v);
 	return TF_ERR_PARSE;
 }
 
@@ -115,13 +128,27 @@ static tf_err add_snapshot(tf_store *s, tf_snap_list *l, const char *const *c, c
 	    (err = dec_col(s, c[SNAP_VOLUME], n[SNAP_VOLUME], "volume", &r->volume)) ||
 	    (err = dec_col(s, c[SNAP_QUOTE_VOLUME], n[SNAP_QUOTE_VOLUME], "quote_volume", &r->quote_volume)) ||
 	    (err = dec_col(s, c[SNAP_PCT], n[SNAP_PCT], "price_change_pct", &r->price_change_pct)) ||
-	    (err = int_col(s, c[SNAP_TRADES], n[SNAP_TRADES], "trades", &r->trades)) ||
-	    (err = int_col(s, c[SNAP_CLOSE_TIME], n[SNAP_CLOSE_TIME], "close_time", &r->close_time)) ||
-	    (err = int_col(s, c[SNAP_DEAD], n[SNAP_DEAD], "dead", &dead)))
+	    (err = tf_snap_int(s, c[SNAP_TRADES], n[SNAP_TRADES], "trades", &r->trades)) ||
+	    (err = tf_snap_int(s, c[SNAP_CLOSE_TIME], n[SNAP_CLOSE_TIME], "close_time", &r->close_time)) ||
+	    (err = tf_snap_int(s, c[SNAP_DEAD], n[SNAP_DEAD], "dead", &dead)))
 		return err;
 	r->dead = dead != 0;
 	l->n++;
 	return TF_OK;
+}
+
+tf_err tf_snap_fill_report(tf_store *s, tf_snapshot *r, const char *const *c, const int *n)
+{
+	tf_err err;
+	text_col(r->symbol, sizeof r->symbol, c[REP_SYMBOL], n[REP_SYMBOL]);
+	text_col(r->quote, sizeof r->quote, c[REP_QUOTE], n[REP_QUOTE]);
+	r->volume = r->price_change_pct = 0;
+	if ((err = dec_col(s, c[REP_OPEN], n[REP_OPEN], "open", &r->open)) ||
+	    (err = dec_col(s, c[REP_HIGH], n[REP_HIGH], "high", &r->high)) ||
+	    (err = dec_col(s, c[REP_LOW], n[REP_LOW], "low", &r->low)) ||
+	    (err = dec_col(s, c[REP_LAST], n[REP_LAST], "last", &r->last)))
+		return err;
+	return dec_col(s, c[REP_QUOTE_VOLUME], n[REP_QUOTE_VOLUME], "quote_volume", &r->quote_volume);
 }
 
 static tf_err add_candle(tf_store *s, tf_snap_list *l, const char *const *c, const int *n)
@@ -129,7 +156,7 @@ static tf_err add_candle(tf_store *s, tf_snap_list *l, const char *const *c, con
 	tf_dec o, h, lo, cl, v, qv;
 	int64_t t;
 	tf_err err;
-	if ((err = int_col(s, c[CND_OPEN_TIME], n[CND_OPEN_TIME], "open_time", &t)) || (err = dec_col(s, c[CND_OPEN], n[CND_OPEN], "open", &o)) ||
+	if ((err = tf_snap_int(s, c[CND_OPEN_TIME], n[CND_OPEN_TIME], "open_time", &t)) || (err = dec_col(s, c[CND_OPEN], n[CND_OPEN], "open", &o)) ||
 	    (err = dec_col(s, c[CND_HIGH], n[CND_HIGH], "high", &h)) || (err = dec_col(s, c[CND_LOW], n[CND_LOW], "low", &lo)) ||
 	    (err = dec_col(s, c[CND_CLOSE], n[CND_CLOSE], "close", &cl)) || (err = dec_col(s, c[CND_VOLUME], n[CND_VOLUME], "volume", &v)) ||
 	    (err = dec_col(s, c[CND_QUOTE_VOLUME], n[CND_QUOTE_VOLUME], "quote_volume", &qv)))

@@ -18,6 +18,11 @@ enum { SNAP_SYMBOL, SNAP_OPEN, SNAP_HIGH, SNAP_LOW, SNAP_LAST, SNAP_VOLUME, SNAP
 /* Candle columns, in this order; rows must come ordered by symbol, open_time. */
 enum { CND_SYMBOL, CND_OPEN_TIME, CND_OPEN, CND_HIGH, CND_LOW, CND_CLOSE, CND_VOLUME, CND_QUOTE_VOLUME, CND_NCOLS };
 
+/* What a report reads (tf_store_scan_snapshots), in this order. */
+enum { REP_SYMBOL, REP_OPEN, REP_HIGH, REP_LOW, REP_LAST, REP_QUOTE_VOLUME, REP_QUOTE, REP_TRADES, REP_CLOSE_TIME, REP_DEAD,
+       REP_NCOLS };
+#define REP_SELECT_COLS "symbol,open,high,low,last,quote_volume,quote,trades,close_time,dead"
+
 #define SNAP_SELECT_COLS "symbol,open,high,low,last,volume,quote_volume,price_change_pct,trades,close_time,dead,quote"
 #define CND_SELECT_COLS "symbol,open_time,open,high,low,close,volume,quote_volume"
 
@@ -25,6 +30,17 @@ enum { CND_SYMBOL, CND_OPEN_TIME, CND_OPEN, CND_HIGH, CND_LOW, CND_CLOSE, CND_VO
  * text. TF_ERR_PARSE names the bad column in s->error; TF_ERR_TOO_BIG past TF_SNAPSHOT_MAX_ROWS;
  * TF_ERR_NOMEM. */
 tf_err tf_snap_list_add(tf_store *s, tf_snap_list *l, const char *const *col, const int *len);
+
+/* Fills r from the report's text columns REP_SYMBOL..REP_QUOTE (NULL = absent = 0 / ""); the
+ * integer columns are left to the caller. TF_ERR_PARSE names the bad column in s->error. */
+tf_err tf_snap_fill_report(tf_store *s, tf_snapshot *r, const char *const *col, const int *len);
+/* Parses an integer column ([-]digits, at most 18; NULL = 0). TF_ERR_PARSE names it in s->error. */
+tf_err tf_snap_int(tf_store *s, const char *v, int len, const char *name, int64_t *out);
+
+/* Parses one line of `COPY (SELECT REP_SELECT_COLS ...) TO STDOUT` text output (tab-separated,
+ * backslash escapes, \N for NULL, an optional trailing newline) into r. TF_ERR_PARSE (s->error says
+ * why) for a wrong field count or a malformed value. snapshots_pg.c; a fuzz target covers it. */
+tf_err tf_snap_copy_row(tf_store *s, char *line, int len, tf_snapshot *r);
 
 /* Formats a decimal as text for an INSERT/COPY (exactly 8 decimals). */
 void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]);

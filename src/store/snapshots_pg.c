@@ -158,3 +158,150 @@ tf_err tf_snapshots_pg_load(tf_store *s, void *native, const char *interval, int
 	*n = l.n;
 	return TF_OK;
 }
+
+#define COPY_FIELD_MAX 64 /* longer escaped fields are cut: no valid decimal or symbol is near it */
+
+/* Splits one COPY text line into the report's columns. A field with a backslash is unescaped into
+ * its scratch slot ("\N" is NULL); fields without one point into the line. TF_ERR_PARSE when the
+ * line has the wrong number of fields. */
+static tf_err split_line(tf_store *s, char *line, int len, const char **col, int *clen,
+			 char scratch[REP_NCOLS][COPY_FIELD_MAX])
+{
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	int f = 0, start = 0;
+	for (int i = 0; i <= len; i++) {
+		if (i < len && line[i] != '\t')
+			continue;
+		if (f == REP_NCOLS)
+			break;
+		const char *v = line + start;
+		int n = i - start;
+		if (memchr(v, '\\', (size_t)n)) {
+			if (n == 2 && v[1] == 'N') {
+				v = NULL;
+				n = 0;
+			} else {
+				int o = 0;
+				for (int k = 0; k < n && o < COPY_FIELD_MAX - 1; k++) {
+					char ch = v[k];
+					if (ch == '\\' && k + 1 < n) {
+						ch = v[++k];
+						ch = ch == 't' ? '\t' : ch == 'n' ? '\n' : ch == 'r' ? '\r' : ch;
+					}
+					scratch[f][o++] = ch;
+				}
+				v = scratch[f];
+				n = o;
+			}
+		}
+		col[f] = v;
+		clen[f++] = n;
+		start = i + 1;
+	}
+	if (f != REP_NCOLS || start <= len) {
+		snprintf(s->error, sizeof s->error, "postgresql: scan: a COPY line has %d fields, not %d", f, REP_NCOLS);
+		return TF_ERR_PARSE;
+	}
+	return TF_OK;
+}
+
+tf_err tf_snap_copy_row(tf_store *s, char *line, int len, tf_snapshot *r)
+{
+	const char *col[REP_NCOLS];
+	int clen[REP_NCOLS];
+	char scratch[REP_NCOLS][COPY_FIELD_MAX];
+	int64_t dead = 0;
+	tf_err err = split_line(s, line, len, col, clen, scratch);
+	if (!err)
+		err = tf_snap_fill_report(s, r, col, clen);
+	if (!err && !(err = tf_snap_int(s, col[REP_TRADES], clen[REP_TRADES], "trades", &r->trades)) &&
+	    !(err = tf_snap_int(s, col[REP_CLOSE_TIME], clen[REP_CLOSE_TIME], "close_time", &r->close_time)))
+		err = tf_snap_int(s, col[REP_DEAD], clen[REP_DEAD], "dead", &dead);
+	r->dead = dead != 0;
+	return err;
+}
+
+tf_err tf_snapshots_pg_bytewise(tf_store *s, void *native, bool *out)
+{
+	PGconn *c = native;
+	*out = false;
+	/* the column's collation, or the database's default: libc's C, POSIX or C.UTF-8 (code point
+	 * order) sort like strcmp; anything else (a language, ICU) does not */
+	PGresult *res = PQexec(c, "SELECT CASE WHEN co.collname = 'default' THEN (SELECT d.datlocprovider = 'c' AND "
+				  "d.datcollate IN ('C','POSIX','C.UTF-8','C.utf8') FROM pg_database d WHERE d.datname = "
+				  "current_database()) ELSE co.collprovider = 'c' AND co.collcollate IN ('C','POSIX','C.UTF-8',"
+				  "'C.utf8') END FROM pg_attribute a JOIN pg_collation co ON co.oid = a.attcollation WHERE "
+				  "a.attrelid = 'ticker_snapshots'::regclass AND a.attname = 'symbol'");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return fail(s, c, res, "collation");
+	*out = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) && !strcmp(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	return TF_OK;
+}
+
+/* Asks the server to stop the running COPY (a reader that met the other one); the rest of the
+ * stream is then short and read away. */
+static void cancel(PGconn *c)
+{
+	char err[256];
+	PGcancel *k = PQgetCancel(c);
+	if (k) {
+		PQcancel(k, err, sizeof err);
+		PQfreeCancel(k);
+	}
+}
+
+/* Rows come one COPY line per PQgetCopyData while the server is still producing the next ones, so
+ * the server's work and ours overlap and no result set of the whole batch is ever built. */
+tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx)
+{
+	PGconn *c = native;
+	if (!c || PQstatus(c) != CONNECTION_OK)
+		return fail(s, c, NULL, "connection");
+	char sql[256];
+	snprintf(sql, sizeof sql, "COPY (SELECT " REP_SELECT_COLS " FROM ticker_snapshots WHERE run_ts=%lld ORDER BY symbol%s) TO STDOUT",
+		 (long long)run_ts, desc ? " DESC" : "");
+	PGresult *res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COPY_OUT)
+		return fail(s, c, res, "scan");
+	PQclear(res);
+	tf_snapshot *rows = malloc(TF_SNAPSHOT_CHUNK * sizeof *rows);
+	tf_err err = rows ? TF_OK : TF_ERR_NOMEM;
+	size_t n = 0, total = 0;
+	bool stop = false, cancelled = false;
+	char *line;
+	int len;
+	while ((len = PQgetCopyData(c, &line, 0)) >= 0) {
+		if (!err && !stop) {
+			if (++total > TF_SNAPSHOT_MAX_ROWS) {
+				snprintf(s->error, sizeof s->error, "more than %d rows to load", TF_SNAPSHOT_MAX_ROWS);
+				err = TF_ERR_TOO_BIG;
+			} else if (!(err = tf_snap_copy_row(s, line, len, &rows[n])) && ++n == TF_SNAPSHOT_CHUNK) {
+				err = sink(ctx, rows, n, &stop);
+				n = 0;
+			}
+		}
+		if ((err || stop) && !cancelled) { /* what is still in flight is read and dropped */
+			cancel(c);
+			cancelled = true;
+		}
+		PQfreemem(line);
+	}
+	tf_err copy_err = TF_OK;
+	if (len == -2 && !cancelled)
+		copy_err = fail(s, c, NULL, "scan");
+	while ((res = PQgetResult(c))) {
+		if (!copy_err && !cancelled && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			copy_err = fail(s, c, res, "scan");
+			continue;
+		}
+		PQclear(res);
+	}
+	if (!err)
+		err = copy_err;
+	if (!err && !stop && !cancelled && n)
+		err = sink(ctx, rows, n, &stop);
+	free(rows);
+	return err;
+}

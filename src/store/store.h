@@ -152,11 +152,31 @@ tf_err tf_store_load_snapshots(tf_store *s, int64_t run_ts, tf_snapshot **rows, 
 tf_err tf_store_load_candle_summary(tf_store *s, const char *interval, int64_t from_ms, int64_t to_ms,
 				    tf_snapshot **rows, size_t *n);
 
+/* Receives the rows of a scan a chunk at a time (rows[0..n) are valid during the call only); sets
+ * *stop to end the scan early. An error ends the scan and is returned by it. */
+typedef tf_err (*tf_snapshot_sink)(void *ctx, const tf_snapshot *rows, size_t n, bool *stop);
+#define TF_SNAPSHOT_CHUNK 256 /* rows per sink call at most */
+
+/* Streams the rows of one run_ts to sink without holding the batch in memory, ordered by symbol
+ * (descending when desc; SQLite compares bytes, PostgreSQL uses the column's collation). Only what a
+ * report reads is filled: volume and price_change_pct are 0. SQLite reads through a memory map;
+ * PostgreSQL streams COPY ... TO STDOUT. TF_ERR_PARSE when a stored value is malformed (s->error
+ * names it), TF_ERR_TOO_BIG over TF_SNAPSHOT_MAX_ROWS, TF_ERR_AGAIN / TF_ERR_IO from the database,
+ * or the sink's error. */
+tf_err tf_store_scan_snapshots(tf_store *s, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
+
+/* Whether the scans' symbol order is strcmp's (SQLite: always; PostgreSQL: when the column's
+ * collation is C, POSIX or C.UTF-8), so that two scans from both ends can tell where they meet. */
+tf_err tf_store_snapshot_order_bytewise(tf_store *s, bool *out);
+
 /* Backend parts of the above (snapshots_sqlite.c, snapshots_pg.c); native is ops->native(s). */
 tf_err tf_snapshots_sqlite_put(tf_store *s, void *native, int64_t run_ts, const tf_snapshot *rows, size_t n);
 tf_err tf_snapshots_sqlite_latest(tf_store *s, void *native, int64_t *run_ts, bool *found);
 tf_err tf_snapshots_sqlite_load(tf_store *s, void *native, const char *interval, int64_t run_ts, int64_t to_ms,
 				tf_snapshot **rows, size_t *n);
+tf_err tf_snapshots_sqlite_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
+tf_err tf_snapshots_pg_bytewise(tf_store *s, void *native, bool *out);
+tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
 tf_err tf_snapshots_pg_put(tf_store *s, void *native, int64_t run_ts, const tf_snapshot *rows, size_t n);
 tf_err tf_snapshots_pg_latest(tf_store *s, void *native, int64_t *run_ts, bool *found);
 tf_err tf_snapshots_pg_load(tf_store *s, void *native, const char *interval, int64_t run_ts, int64_t to_ms,

@@ -2,7 +2,8 @@
 #  1. collect from a plain HTTP server (python3 -m http.server) serving the real 2,519-symbol
 #     ticker/24hr sample: row counts, one run_ts per call, dead flags equal an independent count;
 #  2. report --format json numbers equal plain SQL through the sqlite3 CLI (totals, Top 5s), for the
-#     latest batch, for --run-ts of the first, and for --quote BTC;
+#     latest batch, for --run-ts of the first, and for --quote BTC; one reader and two readers
+#     meeting in the middle of the batch give the same JSON;
 #  3. the HTML report is well-formed (strict XML parser), parses as HTML with no error other than
 #     HTML4-unknown SVG tags, has every section and chart, and makes no external request;
 #     a headless Chromium screenshot is saved when Chromium is installed.
@@ -40,6 +41,15 @@ run2=$(Q "SELECT max(run_ts) FROM ticker_snapshots")
 "$TICKFLOW" report --store "sqlite:$DB" --format json >"$TF_TMP/r.json" || fail "report --format json failed"
 [[ $(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["run_ts"], d["quote"], d["quote_defaulted"])' "$TF_TMP/r.json") == "$run2 USDT True" ]] || fail "the default report is not over the latest batch in USDT"
 /usr/bin/python3 "$B/check_report.py" "$TF_TMP/r.json" sqlite "$DB" || fail "latest report differs from SQL"
+"$TICKFLOW" report --store "sqlite:$DB" --format json --readers 1 >"$TF_TMP/r1r.json" || fail "report --readers 1 failed"
+"$TICKFLOW" report --store "sqlite:$DB" --format json --readers 2 >"$TF_TMP/r2r.json" || fail "report --readers 2 failed"
+/usr/bin/python3 - "$TF_TMP/r1r.json" "$TF_TMP/r2r.json" "$TF_TMP/r.json" <<'PY' || fail "one and two readers give different reports"
+import json, sys
+a, b, c = (json.load(open(p)) for p in sys.argv[1:4])
+for d in (a, b, c):
+    del d["generated_ms"]
+assert a == b == c and len(a["symbols"]) == 2519, "reports differ"
+PY
 "$TICKFLOW" report --store "sqlite:$DB" --format json --run-ts "$run1" --quote BTC >"$TF_TMP/r1.json" || fail "report --run-ts failed"
 /usr/bin/python3 "$B/check_report.py" "$TF_TMP/r1.json" sqlite "$DB" || fail "--run-ts/--quote BTC report differs from SQL"
 [[ $(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["run_ts"], all(x["symbol"].endswith("BTC") for t in d["top"].values() for x in t))' "$TF_TMP/r1.json") == "$run1 True" ]] || fail "--run-ts/--quote not honoured"

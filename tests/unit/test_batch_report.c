@@ -101,22 +101,24 @@ TF_TEST(batch_metrics_small_market)
 	TF_CHECK(fabs(d.total_volume_m - 17.0) < 1e-9);
 	TF_CHECK(fabs(d.mean_ret_pct - (10 + 10 - 50 + 0) / 4.0) < 1e-9);
 	TF_CHECK_EQ_INT((int)d.n_best, 4);
-	TF_CHECK_EQ_STR(d.m[d.best[0]].row->symbol, "AAAUSDT");
-	TF_CHECK_EQ_STR(d.m[d.best[1]].row->symbol, "BBBUSDT");
-	TF_CHECK_EQ_STR(d.m[d.best[3]].row->symbol, "CCCUSDT");
-	TF_CHECK_EQ_STR(d.m[d.worst[0]].row->symbol, "CCCUSDT");
-	TF_CHECK_EQ_STR(d.m[d.by_volume[0]].row->symbol, "CCCUSDT");
-	TF_CHECK_EQ_STR(d.m[d.by_volume[1]].row->symbol, "AAAUSDT");
-	TF_CHECK_EQ_STR(d.m[d.by_volume[2]].row->symbol, "EEEUSDT");
-	TF_CHECK_EQ_STR(d.m[d.by_vol[0]].row->symbol, "CCCUSDT"); /* 2/3 = 66.7 % */
-	TF_CHECK(!d.m[4].has_ret);
-	TF_CHECK(d.m[6].has_vol && d.m[6].rel_vol_pct == 0);
-	TF_CHECK(!d.m[3].has_ret && !d.m[3].has_vol && !d.m[3].ranked);
-	TF_CHECK_EQ_STR(d.m[0].date, "2024-03-10");
-	TF_CHECK_EQ_INT((int)(d.m[0].epoch_s - 1710038820), 0);
+	TF_CHECK_EQ_STR(d.best[0].symbol, "AAAUSDT");
+	TF_CHECK_EQ_STR(d.best[1].symbol, "BBBUSDT");
+	TF_CHECK_EQ_STR(d.best[3].symbol, "CCCUSDT");
+	TF_CHECK_EQ_STR(d.worst[0].symbol, "CCCUSDT");
+	TF_CHECK_EQ_STR(d.by_volume[0].symbol, "CCCUSDT");
+	TF_CHECK_EQ_STR(d.by_volume[1].symbol, "AAAUSDT");
+	TF_CHECK_EQ_STR(d.by_volume[2].symbol, "EEEUSDT");
+	TF_CHECK_EQ_STR(d.by_vol[0].symbol, "CCCUSDT"); /* 2/3 = 66.7 % */
+	TF_CHECK(!d.all[4].has_ret);
+	TF_CHECK(d.all[6].has_vol && d.all[6].rel_vol_pct == 0);
+	TF_CHECK(!d.all[3].has_ret && !d.all[3].has_vol && !d.all[3].ranked);
+	char date[11];
+	tf_report_date(d.all[0].epoch_s, date);
+	TF_CHECK_EQ_STR(date, "2024-03-10");
+	TF_CHECK_EQ_INT((int)(d.all[0].epoch_s - 1710038820), 0);
 	/* every number is finite: zero-safe */
-	for (size_t i = 0; i < d.n; i++)
-		TF_CHECK(isfinite(d.m[i].ret_pct) && isfinite(d.m[i].rel_vol_pct));
+	for (size_t i = 0; i < d.n_all; i++)
+		TF_CHECK(isfinite(d.all[i].ret_pct) && isfinite(d.all[i].rel_vol_pct));
 	/* the words follow the numbers */
 	tf_buf b;
 	tf_buf_init(&b, 1 << 20);
@@ -145,7 +147,7 @@ static int cmp_ret_desc(const void *a, const void *b)
 	const tf_metric *x = *(const tf_metric *const *)a, *y = *(const tf_metric *const *)b;
 	if (x->ret_pct != y->ret_pct)
 		return x->ret_pct < y->ret_pct ? 1 : -1;
-	return strcmp(x->row->symbol, y->row->symbol);
+	return strcmp(x->symbol, y->symbol);
 }
 
 static int cmp_dbl(const void *a, const void *b)
@@ -159,7 +161,7 @@ static int cmp_ret_asc(const void *a, const void *b)
 	const tf_metric *x = *(const tf_metric *const *)a, *y = *(const tf_metric *const *)b;
 	if (x->ret_pct != y->ret_pct)
 		return x->ret_pct < y->ret_pct ? -1 : 1;
-	return strcmp(x->row->symbol, y->row->symbol);
+	return strcmp(x->symbol, y->symbol);
 }
 
 TF_TEST(batch_metrics_top5_matches_naive_sort)
@@ -179,23 +181,23 @@ TF_TEST(batch_metrics_top5_matches_naive_sort)
 	TF_CHECK_EQ_INT(tf_report_compute(rows, N, "USDT", 1, 0, &d, why, sizeof why), TF_OK);
 	const tf_metric **all = malloc(N * sizeof *all);
 	size_t n = 0;
-	for (size_t i = 0; i < d.n; i++)
-		if (d.m[i].ranked && d.m[i].has_ret)
-			all[n++] = &d.m[i];
+	for (size_t i = 0; i < d.n_all; i++)
+		if (d.all[i].ranked && d.all[i].has_ret)
+			all[n++] = &d.all[i];
 	qsort(all, n, sizeof *all, cmp_ret_desc);
 	TF_CHECK_EQ_INT((int)d.n_best, 5);
 	for (int i = 0; i < 5; i++)
-		TF_CHECK_EQ_STR(d.m[d.best[i]].row->symbol, all[i]->row->symbol);
+		TF_CHECK_EQ_STR(d.best[i].symbol, all[i]->symbol);
 	qsort(all, n, sizeof *all, cmp_ret_asc);
 	TF_CHECK_EQ_INT((int)d.n_worst, 5);
 	for (int i = 0; i < 5; i++)
-		TF_CHECK_EQ_STR(d.m[d.worst[i]].row->symbol, all[i]->row->symbol);
+		TF_CHECK_EQ_STR(d.worst[i].symbol, all[i]->symbol);
 	/* quartiles (quickselect in metrics.c) equal interpolation over a full sort */
 	double *v = malloc(N * sizeof *v);
 	size_t nv = 0;
-	for (size_t i = 0; i < d.n; i++)
-		if (d.m[i].ranked && d.m[i].has_vol)
-			v[nv++] = d.m[i].rel_vol_pct;
+	for (size_t i = 0; i < d.n_all; i++)
+		if (d.all[i].ranked && d.all[i].has_vol)
+			v[nv++] = d.all[i].rel_vol_pct;
 	qsort(v, nv, sizeof *v, cmp_dbl);
 	const double qs[3] = {0.25, 0.5, 0.75}, got[3] = {d.vol_q1, d.vol_median, d.vol_q3};
 	for (int k = 0; k < 3; k++) {
@@ -208,6 +210,59 @@ TF_TEST(batch_metrics_top5_matches_naive_sort)
 	free(all);
 	free(rows);
 	tf_report_data_free(&d);
+}
+
+/* Split anywhere into a lower part read upwards and an upper part read downwards (as the two
+ * readers of report_scan.c do), the merged report equals the one-part report exactly. */
+TF_TEST(batch_metrics_parts_merge_exactly)
+{
+	enum { N = 300 };
+	tf_snapshot *rows = calloc(N, sizeof *rows), *rev = calloc(N, sizeof *rev);
+	unsigned seed = 777;
+	for (int i = 0; i < N; i++) {
+		char sym[24];
+		snprintf(sym, sizeof sym, "S%03d%s", i, i % 4 ? "USDT" : "BTC");
+		seed = seed * 1103515245u + 12345u;
+		double open = 1 + (seed >> 16) % 50, last = open * (0.7 + ((seed >> 4) % 61) / 100.0);
+		rows[i] = row(sym, open, open * 1.2, open * 0.6, last, (seed >> 8) % 1000, (seed & 31) == 0);
+	}
+	tf_report_data one, two;
+	char why[128];
+	TF_CHECK_EQ_INT(tf_report_compute(rows, N, NULL, 1, 0, &one, why, sizeof why), TF_OK);
+	for (size_t cut = 0; cut <= N; cut += 37) {
+		tf_report_part *p[2] = {NULL, NULL};
+		TF_CHECK_EQ_INT(tf_report_part_new(NULL, 7, true, &p[0]), TF_OK);
+		TF_CHECK_EQ_INT(tf_report_part_new(NULL, 7, true, &p[1]), TF_OK);
+		for (size_t i = cut; i < N; i++)
+			rev[i - cut] = rows[N - 1 - (i - cut)];
+		TF_CHECK_EQ_INT(tf_report_part_add(p[0], rows, cut), TF_OK);
+		TF_CHECK_EQ_INT(tf_report_part_add(p[1], rev, N - cut), TF_OK);
+		const bool reversed[2] = {false, true};
+		TF_CHECK_EQ_INT(tf_report_finish(p, reversed, 2, NULL, 1, 0, &two, why, sizeof why), TF_OK);
+		TF_CHECK(two.n == one.n && two.dead == one.dead && two.ranked == one.ranked && two.advancers == one.advancers);
+		TF_CHECK(two.total_volume_m == one.total_volume_m && two.mean_ret_pct == one.mean_ret_pct &&
+			 two.mean_vol_pct == one.mean_vol_pct && two.median_ret_pct == one.median_ret_pct &&
+			 two.vol_q1 == one.vol_q1 && two.vol_q3 == one.vol_q3);
+		TF_CHECK(!memcmp(two.hist, one.hist, sizeof one.hist));
+		TF_CHECK(two.n_all == N);
+		for (size_t i = 0; i < two.n_all; i++)
+			TF_CHECK(!strcmp(two.all[i].symbol, one.all[i].symbol) && two.all[i].ranked == one.all[i].ranked);
+		for (int i = 0; i < TF_TOP_N; i++)
+			TF_CHECK(!strcmp(two.best[i].symbol, one.best[i].symbol) && !strcmp(two.worst[i].symbol, one.worst[i].symbol) &&
+				 !strcmp(two.by_volume[i].symbol, one.by_volume[i].symbol) &&
+				 !strcmp(two.by_vol[i].symbol, one.by_vol[i].symbol));
+		/* the table keeps the 7 rows with the most volume, in the order of the full one */
+		TF_CHECK_EQ_INT((int)two.n_table, 7);
+		for (size_t i = 0; i < two.n_table && i < one.n_table; i++)
+			TF_CHECK_EQ_STR(two.table[i].symbol, one.table[i].symbol);
+		tf_report_data_free(&two);
+		tf_report_part_free(p[0]);
+		tf_report_part_free(p[1]);
+	}
+	TF_CHECK_EQ_STR(one.quote, "USDT");
+	tf_report_data_free(&one);
+	free(rows);
+	free(rev);
 }
 
 TF_TEST(batch_schedule_and_mail_helpers)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "batch/collect.h"
+#include "batch/report_scan.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -83,6 +84,52 @@ TF_TEST(batch_store_snapshots_round_trip_and_atomic)
 			TF_CHECK(strcmp(back[i - 1].symbol, back[i].symbol) < 0);
 	}
 	free(back);
+	free(rows);
+	free(body);
+	tf_store_close(s);
+	cleanup_db(path);
+}
+
+/* tf_report_scan over the real sample: one reader, two readers meeting in the middle, and the
+ * whole batch loaded and computed at once give the same report. */
+TF_TEST(batch_store_scan_readers_agree)
+{
+	char path[] = "/tmp/tf-batch-XXXXXX";
+	tf_store *s = open_tmp(path);
+	TF_CHECK(s != NULL);
+	if (!s)
+		return;
+	size_t len = 0, n = 0, bad = 0;
+	char *body = tf_test_read_sample("onchainmonitor_rest_ticker_24hr_ALL_symbols.json", &len);
+	tf_snapshot *rows = NULL;
+	char why[512], url[96];
+	TF_CHECK(body && tf_batch_snapshots_from_body(body, len, &rows, &n, &bad, why, sizeof why) == TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_snapshots(s, 1000, rows, n), TF_OK);
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	tf_snapshot *all = NULL;
+	size_t na = 0;
+	tf_report_data ref, d[2];
+	TF_CHECK_EQ_INT(tf_store_load_snapshots(s, 1000, &all, &na), TF_OK);
+	TF_CHECK_EQ_INT(tf_report_compute(all, na, NULL, 1000, 0, &ref, why, sizeof why), TF_OK);
+	for (int k = 0; k < 2; k++) {
+		tf_report_scan_opts o = {url, 1000, NULL, 0, true, k + 1};
+		TF_CHECK_EQ_INT(tf_report_scan(s, &o, &d[k], why, sizeof why), TF_OK);
+		TF_CHECK(d[k].n == 2519 && d[k].n_all == 2519 && d[k].ranked == ref.ranked && d[k].dead == ref.dead);
+		TF_CHECK(d[k].total_volume_m == ref.total_volume_m && d[k].mean_ret_pct == ref.mean_ret_pct &&
+			 d[k].vol_median == ref.vol_median);
+		for (size_t i = 0; i < d[k].n_all && i < ref.n_all; i++)
+			TF_CHECK(!strcmp(d[k].all[i].symbol, ref.all[i].symbol) && d[k].all[i].last == ref.all[i].last);
+		for (int i = 0; i < TF_TOP_N; i++)
+			TF_CHECK(!strcmp(d[k].best[i].symbol, ref.best[i].symbol) && !strcmp(d[k].by_vol[i].symbol, ref.by_vol[i].symbol));
+		tf_report_data_free(&d[k]);
+	}
+	/* a batch that does not exist */
+	tf_report_scan_opts o = {url, 999, NULL, 10, false, 2};
+	TF_CHECK_EQ_INT(tf_report_scan(s, &o, &d[0], why, sizeof why), TF_ERR_NOT_FOUND);
+	TF_CHECK(strstr(why, "no snapshot with run_ts 999") != NULL);
+	tf_report_data_free(&d[0]);
+	tf_report_data_free(&ref);
+	free(all);
 	free(rows);
 	free(body);
 	tf_store_close(s);

@@ -53,6 +53,31 @@ TF_TEST(dec_parses_binance_strings_exactly)
 	TF_CHECK_EQ_STR(roundtrip("-99999999999999999999.99999999", b), "-99999999999999999999.99999999");
 }
 
+TF_TEST(dec_canonical_fast_path_agrees_with_the_general_parser)
+{
+	char b[TF_DEC_STR_MAX];
+	/* the "[-]d{1,10}.dddddddd" shape goes through eight_digits(); its neighbours do not */
+	TF_CHECK_EQ_STR(roundtrip("1234567890.12345678", b), "1234567890.12345678");
+	TF_CHECK_EQ_STR(roundtrip("-9999999999.99999999", b), "-9999999999.99999999");
+	TF_CHECK_EQ_STR(roundtrip("12345678901.00000001", b), "12345678901.00000001");
+	TF_CHECK_EQ_STR(roundtrip("0.00000009", b), "0.00000009");
+	TF_CHECK_EQ_INT(strict("01.00000000"), TF_ERR_PARSE);
+	TF_CHECK_EQ_INT(strict("1.0000000a"), TF_ERR_PARSE);
+	TF_CHECK_EQ_INT(strict("1.0000:000"), TF_ERR_PARSE);
+	TF_CHECK_EQ_INT(strict("1.00/00000"), TF_ERR_PARSE);
+	TF_CHECK_EQ_INT(strict("1x00000000"), TF_ERR_PARSE);
+	TF_CHECK_EQ_INT(strict("-.00000000"), TF_ERR_PARSE);
+	TF_CHECK_EQ_INT(strict("+1.00000000"), TF_ERR_PARSE);
+	TF_CHECK_EQ_INT(strict("1 .00000000"), TF_ERR_PARSE);
+	/* every digit position of the fraction: exactly the general parser's value */
+	for (int pos = 0; pos < 8; pos++)
+		for (int dgt = 0; dgt <= 9; dgt++) {
+			char s[16] = "7.00000000";
+			s[2 + pos] = (char)('0' + dgt);
+			TF_CHECK_EQ_STR(roundtrip(s, b), s);
+		}
+}
+
 TF_TEST(dec_strict_parser_rejects_what_binance_never_sends)
 {
 	TF_CHECK_EQ_INT(strict(""), TF_ERR_PARSE);
