@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
-TICKFLOW=$PWD/$OUT/tickflow
+TICKFLOW=${TICKFLOW_BENCH:-$PWD/$OUT/tickflow}
 PY=/usr/bin/python3
 [[ -x $TICKFLOW ]] || { echo "build $TICKFLOW first (make)" >&2; exit 1; }
 [[ -x /usr/bin/chromium && -d node_modules/playwright-core ]] || { echo "needs chromium and playwright-core (scripts/deps.sh)" >&2; exit 1; }
