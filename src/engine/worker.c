@@ -27,6 +27,7 @@
 #define MAX_TICKS_PER_RECORD 64
 #define IDLE_COMMIT_MS 50 /* commit what is pending once the queue has been empty this long */
 #define MAX_WAIT_MS 50    /* longest wait for a message (requests of the consumer thread wake it anyway) */
+#define PUBLISH_SHARE 5   /* publishing takes at most 1/PUBLISH_SHARE of a worker's time (spacing grows) */
 
 typedef struct {
 	int32_t partition;
@@ -58,6 +59,7 @@ struct tf_worker {
 	tf_livebus *bus;       /* live-bus publisher (livebus.h) */
 	bool unpublished;      /* some slot has unpublished ticks */
 	int64_t last_publish_ms, last_msg_ms;
+	int64_t publish_gap_ms; /* publish_interval, or more when publishing got expensive */
 	tf_influx_batch influx; /* InfluxDB points of the batch being committed */
 };
 
@@ -226,6 +228,7 @@ static tf_err sink_rate(void *ud, const tf_rate_row *r) { return tf_store_put_ra
 /* Publishes every slot's unpublished changes; returns false when some could not be queued. */
 static bool publish(tf_worker *w)
 {
+	int64_t t0 = tf_mono_ns();
 	bool all = true;
 	for (size_t i = 0; i < w->nslots; i++) {
 		slot *s = &w->slots[i];
@@ -238,6 +241,10 @@ static bool publish(tf_worker *w)
 	}
 	w->unpublished = !all;
 	w->last_publish_ms = tf_mono_ms();
+	/* a drain covers everything changed since the commit: under a flood of ticks, space the publishes
+	 * out rather than let them eat the time the worker needs to keep up */
+	int64_t took_ms = ((tf_mono_ns() - t0) * (PUBLISH_SHARE - 1) + 999999) / 1000000;
+	w->publish_gap_ms = took_ms > w->cfg.publish_interval_ms ? took_ms : w->cfg.publish_interval_ms;
 	return all;
 }
 
@@ -395,8 +402,8 @@ static bool serve_request(tf_worker *w)
 static int wait_ms(const tf_worker *w, int64_t now)
 {
 	int64_t until = now + MAX_WAIT_MS;
-	if (w->unpublished && w->last_publish_ms + w->cfg.publish_interval_ms < until)
-		until = w->last_publish_ms + w->cfg.publish_interval_ms;
+	if (w->unpublished && w->last_publish_ms + w->publish_gap_ms < until)
+		until = w->last_publish_ms + w->publish_gap_ms;
 	if (w->pending_records && w->last_msg_ms + IDLE_COMMIT_MS < until)
 		until = w->last_msg_ms + IDLE_COMMIT_MS;
 	if (w->pending_records && w->last_commit_ms + w->cfg.commit_interval_ms < until)
@@ -423,6 +430,7 @@ static void *run(void *arg)
 	tf_worker *w = arg;
 	rd_kafka_message_t *msgs[1000];
 	w->last_commit_ms = w->last_msg_ms = w->last_publish_ms = tf_mono_ms();
+	w->publish_gap_ms = w->cfg.publish_interval_ms;
 	for (;;) {
 		if (!serve_request(w))
 			break;
@@ -436,7 +444,7 @@ static void *run(void *arg)
 		int64_t now = tf_mono_ms();
 		if (n > 0)
 			w->last_msg_ms = now;
-		if (w->unpublished && now - w->last_publish_ms >= w->cfg.publish_interval_ms)
+		if (w->unpublished && now - w->last_publish_ms >= w->publish_gap_ms)
 			publish(w);
 		if (w->pending_records && (now - w->last_msg_ms >= IDLE_COMMIT_MS || now - w->last_commit_ms >= w->cfg.commit_interval_ms))
 			commit(w, false);
