@@ -95,16 +95,18 @@ wait "$PID_locker" 2>/dev/null || true
 start_stream
 want=$(($(wc -l <"$TF_TMP/all") * 90 / 100))
 deadline=$((SECONDS + 90))
-until (($(stored) >= want)); do
-	((SECONDS < deadline)) || fail "restarted stream committed only $(stored) of $want ticks"
-	sleep 0.2
+prev=-1
+until n=$(stored) && ((n >= want && n == prev)); do # all committed: the count stopped moving
+	((SECONDS < deadline)) || fail "restarted stream committed only $n of $want ticks"
+	prev=$n
+	sleep 2
 done
-sleep 3 # the last commit's candles reach the tap
+sleep 1 # the last candles reach the tap
 $PY - "$U" "$TF_TMP/tap.out" <<'PY' || fail "the dashboard contradicts the store"
 import json, sys, urllib.request
 U, path = sys.argv[1], sys.argv[2]
 exact = dict(parse_float=str, parse_int=str)
-states, last = {}, {}
+states, last, events = {}, {}, 0
 for l in open(path):
     _, ev, data = l.rstrip("\n").split("\t", 2)
     if ev not in ("candle", "candle_closed"):
@@ -112,17 +114,19 @@ for l in open(path):
     c = json.loads(data, **exact)
     if c["interval"] != "1m":
         continue
+    events += 1
     key = (c["symbol"], c["t"], c["n"], c["final"])
     assert states.setdefault(key, c) == c, f"same state, other values:\n {states[key]}\n {c}"
     last[(c["symbol"], c["t"])] = c
+assert events > len(states), "the restarted stream republished no state (was the crash replayed?)"
 for (s, t), c in last.items():
     with urllib.request.urlopen(f"{U}/api/candles?symbol={s}&interval=1m&from={t}&to={int(t) + 1}") as r:
         rows = json.loads(r.read(), **exact)["candles"]
     assert len(rows) == 1, (s, t, rows)
     ev = {k: v for k, v in c.items() if k not in ("symbol", "interval")}
     assert ev == rows[0], f"{s} {t}:\n last event {ev}\n store      {rows[0]}"
-print(f"{len(states)} distinct candle states on SSE (some republished after the crash, none contradicted); "
-      f"the last event of each of {len(last)} candles equals the store")
+print(f"{events} candle events, {len(states)} distinct states ({events - len(states)} republished by the replay "
+      f"after the crash, none contradicted); the last event of each of {len(last)} candles equals the store")
 PY
 kill "$PID_stream"
 timeout 30 tail --pid="$PID_stream" -f /dev/null || kill -9 "$PID_stream"
