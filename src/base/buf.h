@@ -7,6 +7,7 @@
 #define TF_BASE_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 
@@ -23,6 +24,8 @@ void tf_buf_reset(tf_buf *b);                      /* len = 0, memory kept */
 tf_err tf_buf_reserve(tf_buf *b, size_t extra);    /* room for extra more bytes */
 tf_err tf_buf_append(tf_buf *b, const void *p, size_t n);
 tf_err tf_buf_appendf(tf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+tf_err tf_buf_append_str(tf_buf *b, const char *s);     /* s without its NUL */
+tf_err tf_buf_append_int(tf_buf *b, int64_t v);         /* decimal, as "%" PRId64 prints it */
 void tf_buf_consume(tf_buf *b, size_t n);          /* drops the first n bytes */
 
 #endif

@@ -53,7 +53,7 @@ struct tf_worker {
 	slot req_slot;
 	slot *slots;
 	size_t nslots, cap_slots;
-	tf_tick *ticks;        /* accepted ticks of the open batch */
+	tf_tick_row *ticks;    /* accepted ticks of the open batch, as ticks-table rows */
 	size_t nticks, cap_ticks;
 	int64_t pending_records, last_commit_ms, retention_max_t, last_retention_ms;
 	tf_livebus *bus;       /* live-bus publisher (livebus.h) */
@@ -129,13 +129,13 @@ static tf_err keep_tick(tf_worker *w, const tf_tick *t)
 {
 	if (w->nticks == w->cap_ticks) {
 		size_t cap = w->cap_ticks ? w->cap_ticks * 2 : 1024;
-		tf_tick *ticks = realloc(w->ticks, cap * sizeof *ticks);
+		tf_tick_row *ticks = realloc(w->ticks, cap * sizeof *ticks);
 		if (!ticks)
 			return TF_ERR_NOMEM;
 		w->ticks = ticks;
 		w->cap_ticks = cap;
 	}
-	w->ticks[w->nticks++] = *t;
+	tf_tick_row_from(t, &w->ticks[w->nticks++]);
 	return TF_OK;
 }
 

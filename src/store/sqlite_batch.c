@@ -27,23 +27,12 @@ void tf_sqb_reset(tf_sqb *b)
 	b->seq = 0;
 }
 
-tf_err tf_sqb_tick_add(tf_sqb *b, const tf_tick *t)
+tf_err tf_sqb_tick_add(tf_sqb *b, const tf_tick_row *t)
 {
 	tf_sqb_tick r;
 	memset(&r, 0, sizeof r);
-	memcpy(r.symbol, t->symbol, sizeof r.symbol);
-	r.symbol[TF_SYMBOL_MAX - 1] = '\0';
-	r.event_time = t->event_time;
+	r.row = *t;
 	r.seq = b->seq++;
-	r.is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
-	if (r.is24) {
-		r.open = t->s24.open;
-		r.high = t->s24.high;
-		r.low = t->s24.low;
-		r.volume = t->s24.volume;
-		r.quote_volume = t->s24.quote_volume;
-	}
-	r.last = tf_tick_price(t);
 	return tf_buf_append(&b->ticks, &r, sizeof r);
 }
 
@@ -105,11 +94,11 @@ tf_err tf_sqb_offset_add(tf_sqb *b, const char *group, const char *topic, int32_
 static int cmp_tick(const void *pa, const void *pb)
 {
 	const tf_sqb_tick *a = pa, *b = pb;
-	int c = strcmp(a->symbol, b->symbol);
+	int c = strcmp(a->row.symbol, b->row.symbol);
 	if (c)
 		return c;
-	if (a->event_time != b->event_time)
-		return a->event_time < b->event_time ? -1 : 1;
+	if (a->row.event_time != b->row.event_time)
+		return a->row.event_time < b->row.event_time ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 

@@ -16,16 +16,14 @@
 #include "base/buf.h"
 #include "engine/engine.h"
 #include "market/tick.h"
+#include "store/store.h"
 
 #define TF_SQB_MAX_BYTES ((size_t)1 << 30) /* per kind of row */
 
-/* A tick as the ticks table stores it. */
+/* A ticks-table row in put order. */
 typedef struct {
-	char symbol[TF_SYMBOL_MAX];
-	int64_t event_time;
+	tf_tick_row row;
 	uint32_t seq;
-	bool is24;
-	tf_dec open, high, low, last, volume, quote_volume;
 } tf_sqb_tick;
 
 typedef struct {
@@ -53,7 +51,7 @@ void tf_sqb_free(tf_sqb *b);
 void tf_sqb_reset(tf_sqb *b);
 
 /* Each copies its arguments; TF_ERR_NOMEM or TF_ERR_TOO_BIG. */
-tf_err tf_sqb_tick_add(tf_sqb *b, const tf_tick *t);
+tf_err tf_sqb_tick_add(tf_sqb *b, const tf_tick_row *t);
 tf_err tf_sqb_candle_add(tf_sqb *b, const tf_candle_row *r);
 tf_err tf_sqb_alert_add(tf_sqb *b, const tf_alert_row *a);
 tf_err tf_sqb_rate_add(tf_sqb *b, const tf_rate_row *r);

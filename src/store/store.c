@@ -29,7 +29,24 @@ void tf_store_close(tf_store *s)
 const char *tf_store_error(const tf_store *s) { return s->error; }
 const char *tf_store_kind(const tf_store *s) { return s->ops->kind; }
 tf_err tf_store_begin(tf_store *s) { return s->ops->begin(s); }
-tf_err tf_store_put_tick(tf_store *s, const tf_tick *t) { return s->ops->put_tick(s, t); }
+tf_err tf_store_put_tick(tf_store *s, const tf_tick_row *t) { return s->ops->put_tick(s, t); }
+
+void tf_tick_row_from(const tf_tick *t, tf_tick_row *out)
+{
+	memset(out, 0, sizeof *out);
+	memcpy(out->symbol, t->symbol, sizeof out->symbol);
+	out->symbol[TF_SYMBOL_MAX - 1] = '\0';
+	out->event_time = t->event_time;
+	out->is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
+	if (out->is24) {
+		out->open = t->s24.open;
+		out->high = t->s24.high;
+		out->low = t->s24.low;
+		out->volume = t->s24.volume;
+		out->quote_volume = t->s24.quote_volume;
+	}
+	out->last = tf_tick_price(t);
+}
 tf_err tf_store_put_candle(tf_store *s, const tf_candle_row *r) { return s->ops->put_candle(s, r); }
 tf_err tf_store_put_alert(tf_store *s, const tf_alert_row *a) { return s->ops->put_alert(s, a); }
 tf_err tf_store_put_rate(tf_store *s, const tf_rate_row *r) { return s->ops->put_rate(s, r); }

@@ -30,6 +30,18 @@
 
 typedef struct tf_store tf_store;
 
+/* One row of the ticks table: all the store keeps of a tick. A stream worker holds a transaction's
+ * worth of these (up to --batch, 100,000 by default), so it is a fifth of a tf_tick's size. */
+typedef struct {
+	char symbol[TF_SYMBOL_MAX];
+	int64_t event_time;
+	bool is24; /* open..quote_volume are the 24 h figures; otherwise only last (the tick's price) */
+	tf_dec open, high, low, last, volume, quote_volume;
+} tf_tick_row;
+
+/* The ticks-table row of t. */
+void tf_tick_row_from(const tf_tick *t, tf_tick_row *out);
+
 /* Opens "sqlite:PATH" or "postgresql://..." / "postgres://..." and migrates the schema.
  * TF_ERR_USAGE for an unknown scheme, TF_ERR_AGAIN when the server cannot be reached yet,
  * TF_ERR_IO otherwise; why gets one line. *out is owned by the caller (tf_store_close). */
@@ -43,7 +55,7 @@ const char *tf_store_error(const tf_store *s);
 const char *tf_store_kind(const tf_store *s);
 
 tf_err tf_store_begin(tf_store *s);
-tf_err tf_store_put_tick(tf_store *s, const tf_tick *t);
+tf_err tf_store_put_tick(tf_store *s, const tf_tick_row *t);
 tf_err tf_store_put_candle(tf_store *s, const tf_candle_row *r);
 tf_err tf_store_put_alert(tf_store *s, const tf_alert_row *a);
 tf_err tf_store_put_rate(tf_store *s, const tf_rate_row *r);
@@ -77,7 +89,7 @@ typedef struct {
 	const char *kind;
 	void (*close)(tf_store *s);
 	tf_err (*begin)(tf_store *s);
-	tf_err (*put_tick)(tf_store *s, const tf_tick *t);
+	tf_err (*put_tick)(tf_store *s, const tf_tick_row *t);
 	tf_err (*put_candle)(tf_store *s, const tf_candle_row *r);
 	tf_err (*put_alert)(tf_store *s, const tf_alert_row *a);
 	tf_err (*put_rate)(tf_store *s, const tf_rate_row *r);

@@ -257,21 +257,20 @@ static tf_err added(pg_store *p, int t)
 	return TF_OK;
 }
 
-static tf_err pg_put_tick(tf_store *s, const tf_tick *t)
+static tf_err pg_put_tick(tf_store *s, const tf_tick_row *t)
 {
 	pg_store *p = (pg_store *)s;
 	add(p, T_TICKS, "%lld\t%s\t%lld", (long long)++p->seq, t->symbol, (long long)t->event_time);
-	bool is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
-	if (is24) {
-		add_dec(p, T_TICKS, t->s24.open);
-		add_dec(p, T_TICKS, t->s24.high);
-		add_dec(p, T_TICKS, t->s24.low);
-		add_dec(p, T_TICKS, t->s24.last);
-		add_dec(p, T_TICKS, t->s24.volume);
-		add_dec(p, T_TICKS, t->s24.quote_volume);
+	if (t->is24) {
+		add_dec(p, T_TICKS, t->open);
+		add_dec(p, T_TICKS, t->high);
+		add_dec(p, T_TICKS, t->low);
+		add_dec(p, T_TICKS, t->last);
+		add_dec(p, T_TICKS, t->volume);
+		add_dec(p, T_TICKS, t->quote_volume);
 	} else {
 		add(p, T_TICKS, "\t\\N\t\\N\t\\N");
-		add_dec(p, T_TICKS, tf_tick_price(t));
+		add_dec(p, T_TICKS, t->last);
 		add(p, T_TICKS, "\t\\N\t\\N");
 	}
 	return added(p, T_TICKS);

@@ -137,7 +137,7 @@ static tf_err sq_begin(tf_store *s)
 
 static void sq_rollback(tf_store *s) { tf_sqb_reset(&((sq_store *)s)->batch); }
 
-static tf_err sq_put_tick(tf_store *s, const tf_tick *t) { return tf_sqb_tick_add(&((sq_store *)s)->batch, t); }
+static tf_err sq_put_tick(tf_store *s, const tf_tick_row *t) { return tf_sqb_tick_add(&((sq_store *)s)->batch, t); }
 
 static tf_err sq_put_candle(tf_store *s, const tf_candle_row *r)
 {
@@ -161,7 +161,7 @@ static tf_err sq_put_offset(tf_store *s, const char *group, const char *topic, i
 
 /* ---- executing a batch (inside BEGIN IMMEDIATE, writer held) ---- */
 
-static tf_err exec_tick(sq_store *q, const tf_sqb_tick *t)
+static tf_err exec_tick(sq_store *q, const tf_tick_row *t)
 {
 	sqlite3_stmt *st = q->st[ST_TICK];
 	sqlite3_bind_text(st, 1, t->symbol, -1, SQLITE_STATIC);
@@ -276,7 +276,7 @@ static tf_err exec_batch(sq_store *q)
 	tf_err err = TF_OK;
 	const tf_sqb_tick *t = (const tf_sqb_tick *)b->ticks.data;
 	for (size_t i = 0, n = tf_sqb_count(&b->ticks, sizeof *t); !err && i < n; i++)
-		err = exec_tick(q, &t[i]);
+		err = exec_tick(q, &t[i].row);
 	const tf_sqb_candle *c = (const tf_sqb_candle *)b->candles.data;
 	for (size_t i = 0, n = tf_sqb_count(&b->candles, sizeof *c); !err && i < n; i++)
 		err = exec_candle(q, &c[i].row);

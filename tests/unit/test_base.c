@@ -1,5 +1,6 @@
 /* test_base.c — buffers, option precedence, durations. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/buf.h"
 #include "base/opt.h"
@@ -17,6 +18,26 @@ TF_TEST(buf_refuses_to_grow_past_its_maximum)
 	TF_CHECK_EQ_STR(b.data, "12345678");
 	tf_buf_consume(&b, 6);
 	TF_CHECK_EQ_STR(b.data, "78");
+	tf_buf_free(&b);
+}
+
+TF_TEST(buf_appendf_formats_in_place_grows_and_refuses_without_damage)
+{
+	tf_buf b;
+	tf_buf_init(&b, 300);
+	TF_CHECK_EQ_INT(tf_buf_appendf(&b, "%s", "a"), TF_OK); /* no memory yet: measure, reserve, write */
+	TF_CHECK_EQ_INT(tf_buf_appendf(&b, "%d-%s", 42, "b"), TF_OK); /* fits the free room */
+	TF_CHECK_EQ_STR(b.data, "a42-b");
+	char big[281];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	TF_CHECK_EQ_INT(tf_buf_appendf(&b, "%s", big), TF_OK); /* beyond the first 256 bytes: grows */
+	TF_CHECK_EQ_INT(b.len, 285);
+	TF_CHECK_EQ_INT(b.data[285], 0);
+	TF_CHECK_EQ_INT(tf_buf_appendf(&b, "%s", "0123456789abcdef"), TF_ERR_TOO_BIG); /* past max */
+	TF_CHECK_EQ_INT(b.len, 285);
+	TF_CHECK_EQ_INT(b.data[285], 0); /* the truncated attempt is undone */
+	TF_CHECK_EQ_INT(strncmp(b.data, "a42-bxxx", 8), 0);
 	tf_buf_free(&b);
 }
 

@@ -71,7 +71,9 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	t.s24.last = 2456700;
 	t.s24.volume = (tf_dec)79000000000000LL * 100000000; /* 7.9e13: needs 128 bits in 1e-8 units */
 	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
-	TF_CHECK_EQ_INT(tf_store_put_tick(s, &t), TF_OK);
+	tf_tick_row tr;
+	tf_tick_row_from(&t, &tr);
+	TF_CHECK_EQ_INT(tf_store_put_tick(s, &tr), TF_OK);
 	tf_candle_row r = candle(1700000000000, 2500000, false);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
 	tf_alert_row a = {42, "BTCUSDT", TF_ALERT_STALE, 1700000060000, 60, 60, "no update"};
@@ -197,7 +199,9 @@ TF_TEST(store_sqlite_batch_order_and_lock)
 		snprintf(t.symbol, sizeof t.symbol, "%s", syms[i]);
 		t.event_time = 1700000000000 + (i % 2); /* ETHUSDT twice at the same time: 3 wins */
 		t.s24.last = 100000000 * (i + 1);
-		TF_CHECK_EQ_INT(tf_store_put_tick(s, &t), TF_OK);
+		tf_tick_row tr;
+		tf_tick_row_from(&t, &tr);
+		TF_CHECK_EQ_INT(tf_store_put_tick(s, &tr), TF_OK);
 	}
 	tf_candle_row r = candle(1700000000000, 2500000, false);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
