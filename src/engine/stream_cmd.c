@@ -248,7 +248,9 @@ static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const 
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	char num[32];
-	bool ok = conf_set(c, "bootstrap.servers", brokers) && conf_set(c, "client.id", "tickflow-stream");
+	/* no Nagle: small fetch requests and bus batches go out at once (latency, issue 5) */
+	bool ok = conf_set(c, "bootstrap.servers", brokers) && conf_set(c, "client.id", "tickflow-stream") &&
+		  conf_set(c, "socket.nagle.disable", "true");
 	if (type == RD_KAFKA_CONSUMER) {
 		snprintf(num, sizeof num, "%lld", (long long)session_ms);
 		ok = ok && conf_set(c, "group.id", group) && conf_set(c, "enable.auto.commit", "true") &&
@@ -258,7 +260,9 @@ static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const 
 		ok = ok && conf_set(c, "heartbeat.interval.ms", num);
 		rd_kafka_conf_set_rebalance_cb(c, on_rebalance);
 	} else {
-		ok = ok && conf_set(c, "linger.ms", "5");
+		/* the live bus publishes a burst every --publish-interval: 1 ms gathers the burst into one
+		 * request without adding much to tick-to-browser latency */
+		ok = ok && conf_set(c, "linger.ms", "1");
 	}
 	rd_kafka_conf_set_log_cb(c, on_kafka_log);
 	rd_kafka_conf_set_error_cb(c, on_kafka_error);
@@ -280,7 +284,7 @@ int tf_cmd_stream(int argc, char **argv)
 {
 	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from, *bus_candles, *bus_alerts;
 	int64_t lateness, threads, commit_ms, batch, stale, session, exit_idle, max_symbols, ret_min, retention;
-	int64_t slide, slide_size;
+	int64_t slide, slide_size, publish_ms;
 	const char *influx_url;
 	double change_pct, ret_k, trend_z;
 	tf_opt opts[] = {
@@ -296,6 +300,7 @@ int tf_cmd_stream(int argc, char **argv)
 		{"threads", TF_OPT_INT, "0", "worker threads (0 = number of cores)", &threads, 0, MAX_WORKERS, NULL},
 		{"from", TF_OPT_STR, NULL, "earliest|latest|ISO time: rebuild tables from there instead of the stored offsets", &from, 0, 0, NULL},
 		{"commit-interval", TF_OPT_DURATION, "1s", "commit results and offsets at least this often", &commit_ms, 0, 0, NULL},
+		{"publish-interval", TF_OPT_DURATION, "5ms", "live bus: publish changed candles and alerts this often, ahead of the commit", &publish_ms, 0, 60000, NULL},
 		{"batch", TF_OPT_INT, "100000", "at most this many records per store transaction", &batch, 1, 10000000, NULL},
 		{"change-pct", TF_OPT_DOUBLE, "5", "alert when |24 h change| exceeds this many percent", &change_pct, 0, 0, NULL},
 		{"return-k", TF_OPT_DOUBLE, "4", "alert when a candle return is beyond k standard deviations", &ret_k, 0, 0, NULL},
@@ -332,6 +337,7 @@ int tf_cmd_stream(int argc, char **argv)
 	wc->candles_topic = bus_candles ? bus_candles : "";
 	wc->alerts_topic = bus_alerts ? bus_alerts : "";
 	wc->commit_interval_ms = commit_ms;
+	wc->publish_interval_ms = publish_ms;
 	wc->batch_max = batch;
 	wc->retention_ms = retention;
 	tf_engine_cfg_default(&wc->engine);

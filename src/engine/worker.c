@@ -1,8 +1,11 @@
 /* worker.c — one processing thread of `tickflow stream` (see worker.h for the partition states).
  *
- * Loop: take a request from the consumer thread if any (adopt / release), consume up to 1,000
- * messages from the worker's queue, decode and merge them, and commit when batch_max records are
- * pending or commit_interval has passed. A commit is one store transaction holding the ticks, the
+ * Loop: take a request from the consumer thread if any (adopt / release), take the messages waiting
+ * in the worker's queue (up to 1,000; when there are none, wait for one until the next deadline),
+ * decode and merge them, publish the changed candles and new alerts to the live bus when
+ * publish_interval has passed since the last publish (livebus.h: before the commit, coalesced), and
+ * commit when batch_max records are pending, commit_interval has passed, or the queue has been idle
+ * for IDLE_COMMIT_MS. A commit is one store transaction holding the ticks, the
  * changed candles, the alerts, the engines' checkpoint state and every partition's next offset;
  * only after it succeeds are the offsets also stored in librdkafka (Kafka-side commits exist for
  * lag monitoring only). When the store fails the worker stops consuming, logs one line, and
@@ -18,26 +21,24 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "engine/livebus.h"
 #include "market/market.h"
-#include "store/row_json.h"
 
 #define MAX_TICKS_PER_RECORD 64
+#define IDLE_COMMIT_MS 50 /* commit what is pending once the queue has been empty this long */
+#define MAX_WAIT_MS 50    /* longest wait for a message (requests of the consumer thread wake it anyway) */
+#define PUBLISH_SHARE 5   /* publishing takes at most 1/PUBLISH_SHARE of a worker's time (spacing grows) */
 
 typedef struct {
 	int32_t partition;
 	tf_engine *e;
 	int64_t next;      /* next offset expected; -1 = take whatever comes first */
 	bool pending;
+	bool unpublished;  /* ticks merged since the last live-bus publish */
+	size_t alerts_sent; /* drained alerts already on the live bus since the last commit */
 } slot;
 
 typedef enum { REQ_NONE, REQ_ADOPT, REQ_RELEASE, REQ_STOP } req_kind;
-
-typedef struct {
-	const char *topic;
-	char key[TF_SYMBOL_MAX];
-	char *json; /* malloc'd; librdkafka frees it once produced (RD_KAFKA_MSG_F_FREE) */
-	size_t len;
-} bus_msg;
 
 struct tf_worker {
 	tf_worker_cfg cfg;
@@ -55,8 +56,10 @@ struct tf_worker {
 	tf_tick_row *ticks;    /* accepted ticks of the open batch, as ticks-table rows */
 	size_t nticks, cap_ticks;
 	int64_t pending_records, last_commit_ms, retention_max_t, last_retention_ms;
-	bus_msg *bus;          /* live-bus messages of the batch being committed */
-	size_t nbus, cap_bus;
+	tf_livebus *bus;       /* live-bus publisher (livebus.h) */
+	bool unpublished;      /* some slot has unpublished ticks */
+	int64_t last_publish_ms, last_msg_ms;
+	int64_t publish_gap_ms; /* publish_interval, or more when publishing got expensive */
 	tf_influx_batch influx; /* InfluxDB points of the batch being committed */
 };
 
@@ -184,6 +187,10 @@ static void handle(tf_worker *w, rd_kafka_message_t *m)
 				w->retention_max_t = d.ticks[i].event_time;
 		}
 	}
+	if (d.n > 0 && !d.bad) {
+		s->unpublished = true;
+		w->unpublished = true;
+	}
 	s->next = m->offset + 1;
 	s->pending = true;
 	w->pending_records++;
@@ -198,47 +205,11 @@ typedef struct {
 	int32_t partition;
 } sink_ctx;
 
-static tf_err bus_add(tf_worker *w, const char *topic, const char *key, tf_buf *json)
-{
-	if (w->nbus == w->cap_bus) {
-		size_t cap = w->cap_bus ? w->cap_bus * 2 : 256;
-		bus_msg *m = realloc(w->bus, cap * sizeof *m);
-		if (!m)
-			return TF_ERR_NOMEM;
-		w->bus = m;
-		w->cap_bus = cap;
-	}
-	bus_msg *m = &w->bus[w->nbus++];
-	m->topic = topic;
-	snprintf(m->key, sizeof m->key, "%s", key);
-	m->len = json->len;
-	m->json = json->data; /* ownership moves to the message */
-	json->data = NULL;
-	return TF_OK;
-}
-
-static void bus_clear(tf_worker *w)
-{
-	for (size_t i = 0; i < w->nbus; i++)
-		free(w->bus[i].json);
-	w->nbus = 0;
-}
-
 static tf_err sink_candle(void *ud, const tf_candle_row *r)
 {
 	tf_worker *w = ((sink_ctx *)ud)->w;
 	tf_err err = tf_store_put_candle(w->store, r);
 	tf_influx_batch_candle(&w->influx, r);
-	if (err || !w->cfg.candles_topic[0] || r->interval_ms != w->cfg.engine.intervals_ms[0])
-		return err;
-	tf_q_candle c;
-	tf_row_from_candle(r, &c);
-	tf_buf b;
-	tf_buf_init(&b, TF_ROW_JSON_MAX);
-	err = tf_row_json_candle(&b, &c, true);
-	if (!err)
-		err = bus_add(w, w->cfg.candles_topic, r->symbol, &b);
-	tf_buf_free(&b);
 	return err;
 }
 
@@ -247,45 +218,52 @@ static tf_err sink_alert(void *ud, const tf_alert_row *a)
 	tf_worker *w = ((sink_ctx *)ud)->w;
 	tf_err err = tf_store_put_alert(w->store, a);
 	tf_influx_batch_alert(&w->influx, a);
-	if (err || !w->cfg.alerts_topic[0])
-		return err;
-	tf_q_alert q;
-	tf_row_from_alert(a, &q);
-	tf_buf b;
-	tf_buf_init(&b, TF_ROW_JSON_MAX);
-	err = tf_row_json_alert(&b, &q);
-	if (!err)
-		err = bus_add(w, w->cfg.alerts_topic, a->symbol, &b);
-	tf_buf_free(&b);
 	return err;
 }
 
 static tf_err sink_rate(void *ud, const tf_rate_row *r) { return tf_store_put_rate(((sink_ctx *)ud)->w->store, r); }
 
-/* Publishes the committed batch's bus messages (best effort: a full queue drops with a warning). */
-static void bus_publish(tf_worker *w)
+/* ---- live bus (livebus.h) ---- */
+
+/* Publishes every slot's unpublished changes; returns false when some could not be queued. */
+static bool publish(tf_worker *w)
 {
-	size_t dropped = 0;
-	for (size_t i = 0; i < w->nbus; i++) {
-		bus_msg *m = &w->bus[i];
-		rd_kafka_resp_err_t err = rd_kafka_producev(w->producer, RD_KAFKA_V_TOPIC(m->topic),
-							    RD_KAFKA_V_KEY(m->key, strlen(m->key)), RD_KAFKA_V_VALUE(m->json, m->len),
-							    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_END);
-		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-			rd_kafka_poll(w->producer, 50);
-			err = rd_kafka_producev(w->producer, RD_KAFKA_V_TOPIC(m->topic), RD_KAFKA_V_KEY(m->key, strlen(m->key)),
-						RD_KAFKA_V_VALUE(m->json, m->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-						RD_KAFKA_V_END);
-		}
-		if (err) {
-			free(m->json);
-			dropped++;
-		}
+	int64_t t0 = tf_mono_ns();
+	bool all = true;
+	for (size_t i = 0; i < w->nslots; i++) {
+		slot *s = &w->slots[i];
+		if (!s->unpublished)
+			continue;
+		if (tf_livebus_publish(w->bus, s->e, &s->alerts_sent))
+			s->unpublished = false;
+		else
+			all = false;
 	}
-	if (dropped)
-		tf_warn("live bus: %zu messages dropped (producer queue full)", dropped);
-	w->nbus = 0;
+	w->unpublished = !all;
+	w->last_publish_ms = tf_mono_ms();
+	/* a drain covers everything changed since the commit: under a flood of ticks, space the publishes
+	 * out rather than let them eat the time the worker needs to keep up */
+	int64_t took_ms = ((tf_mono_ns() - t0) * (PUBLISH_SHARE - 1) + 999999) / 1000000;
+	w->publish_gap_ms = took_ms > w->cfg.publish_interval_ms ? took_ms : w->cfg.publish_interval_ms;
+	return all;
 }
+
+/* Before a commit makes the engines forget their output: everything on the bus (a few tries when the
+ * producer's queue is full; what still does not fit is lost to the bus, the store has it). */
+static void publish_before_commit(tf_worker *w)
+{
+	for (int tries = 0; w->unpublished && !publish(w) && tries < 5; tries++)
+		usleep(10000);
+}
+
+/* After the engines forgot their output: so does the publisher. */
+static void published_committed(tf_worker *w)
+{
+	for (size_t i = 0; i < w->nslots; i++)
+		w->slots[i].alerts_sent = 0;
+	tf_livebus_committed(w->bus);
+}
+
 static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t len)
 {
 	sink_ctx *c = ud;
@@ -294,7 +272,6 @@ static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t 
 
 static tf_err commit_once(tf_worker *w)
 {
-	bus_clear(w); /* a retry drains again and rebuilds them */
 	tf_influx_batch_reset(&w->influx);
 	tf_err err = tf_store_begin(w->store);
 	for (size_t i = 0; !err && i < w->nticks; i++)
@@ -329,6 +306,7 @@ static bool commit(tf_worker *w, bool stopping)
 		any |= w->slots[i].pending;
 	if (!any)
 		return true;
+	publish_before_commit(w);
 	int64_t backoff = 100;
 	int failures = 0;
 	tf_err err;
@@ -339,7 +317,6 @@ static bool commit(tf_worker *w, bool stopping)
 			atomic_store(&w->stats->store_down, 1);
 		}
 		if (stopping && failures > 3) {
-			bus_clear(w);
 			atomic_fetch_sub(&w->stats->committing, 1);
 			return false;
 		}
@@ -348,7 +325,6 @@ static bool commit(tf_worker *w, bool stopping)
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 	}
 	atomic_fetch_sub(&w->stats->committing, 1);
-	bus_publish(w);
 	tf_influx_batch_submit(&w->influx);
 	if (failures) {
 		tf_info("store is back after %d failed attempt%s; consuming again", failures, failures == 1 ? "" : "s");
@@ -364,6 +340,7 @@ static bool commit(tf_worker *w, bool stopping)
 		}
 		s->pending = false;
 	}
+	published_committed(w);
 	rd_kafka_offsets_store(w->rk, l);
 	rd_kafka_topic_partition_list_destroy(l);
 	w->nticks = 0;
@@ -384,6 +361,8 @@ static void release_all(tf_worker *w, bool stopping)
 	commit(w, stopping);
 	for (size_t i = 0; i < w->nslots; i++)
 		tf_engine_free(w->slots[i].e);
+	tf_livebus_committed(w->bus); /* whatever was sent belongs to engines that are gone */
+	w->unpublished = false;
 	w->nslots = 0;
 	w->nticks = 0;
 	w->pending_records = 0;
@@ -419,22 +398,55 @@ static bool serve_request(tf_worker *w)
 	return r != REQ_STOP;
 }
 
+/* How long the loop may wait for a message: until the next publish or commit is due, at most MAX_WAIT_MS. */
+static int wait_ms(const tf_worker *w, int64_t now)
+{
+	int64_t until = now + MAX_WAIT_MS;
+	if (w->unpublished && w->last_publish_ms + w->publish_gap_ms < until)
+		until = w->last_publish_ms + w->publish_gap_ms;
+	if (w->pending_records && w->last_msg_ms + IDLE_COMMIT_MS < until)
+		until = w->last_msg_ms + IDLE_COMMIT_MS;
+	if (w->pending_records && w->last_commit_ms + w->cfg.commit_interval_ms < until)
+		until = w->last_commit_ms + w->cfg.commit_interval_ms;
+	return until > now ? (int)(until - now) : 0;
+}
+
+/* Takes what waits in the queue without blocking (a batch call with a timeout would hold the first
+ * message until the batch is full or the timeout passed); when nothing waits, blocks for one. */
+static ssize_t take(tf_worker *w, rd_kafka_message_t **msgs, size_t cap)
+{
+	ssize_t n = rd_kafka_consume_batch_queue(w->q, 0, msgs, cap);
+	if (n != 0)
+		return n;
+	int ms = wait_ms(w, tf_mono_ms());
+	if (ms == 0)
+		return 0;
+	msgs[0] = rd_kafka_consume_queue(w->q, ms);
+	return msgs[0] ? 1 : 0;
+}
+
 static void *run(void *arg)
 {
 	tf_worker *w = arg;
 	rd_kafka_message_t *msgs[1000];
-	w->last_commit_ms = tf_mono_ms();
+	w->last_commit_ms = w->last_msg_ms = w->last_publish_ms = tf_mono_ms();
+	w->publish_gap_ms = w->cfg.publish_interval_ms;
 	for (;;) {
 		if (!serve_request(w))
 			break;
-		ssize_t n = rd_kafka_consume_batch_queue(w->q, 50, msgs, 1000);
+		ssize_t n = take(w, msgs, 1000);
 		for (ssize_t i = 0; i < n; i++) {
 			handle(w, msgs[i]);
 			rd_kafka_message_destroy(msgs[i]);
 			if (w->pending_records >= w->cfg.batch_max)
 				commit(w, false);
 		}
-		if (w->pending_records && (n <= 0 || tf_mono_ms() - w->last_commit_ms >= w->cfg.commit_interval_ms))
+		int64_t now = tf_mono_ms();
+		if (n > 0)
+			w->last_msg_ms = now;
+		if (w->unpublished && now - w->last_publish_ms >= w->publish_gap_ms)
+			publish(w);
+		if (w->pending_records && (now - w->last_msg_ms >= IDLE_COMMIT_MS || now - w->last_commit_ms >= w->cfg.commit_interval_ms))
 			commit(w, false);
 	}
 	return NULL;
@@ -452,7 +464,7 @@ static void request(tf_worker *w, req_kind r)
 
 void tf_worker_adopt(tf_worker *w, int32_t partition, tf_engine *e, int64_t next_offset)
 {
-	w->req_slot = (slot){partition, e, next_offset, false};
+	w->req_slot = (slot){partition, e, next_offset, false, false, 0};
 	request(w, REQ_ADOPT);
 }
 
@@ -471,10 +483,17 @@ tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *pro
 	w->producer = producer;
 	w->stats = stats;
 	tf_influx_batch_init(&w->influx, cfg->influx);
-	tf_err err;
+	tf_livebus_cfg bc = {cfg->candles_topic, cfg->alerts_topic, cfg->engine.intervals_ms[0]};
+	tf_err err = tf_livebus_new(&bc, producer, &w->bus);
+	if (err) {
+		snprintf(why, why_cap, "out of memory");
+		free(w);
+		return err;
+	}
 	for (int k = 0; (err = tf_store_open(cfg->store_url, &w->store, why, why_cap)) == TF_ERR_AGAIN && k < 60; k++)
 		usleep(k < 6 ? (100000u << k) : 5000000u);
 	if (err) {
+		tf_livebus_free(w->bus);
 		free(w);
 		return err;
 	}
@@ -485,6 +504,7 @@ tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *pro
 		snprintf(why, why_cap, "cannot start a worker thread");
 		rd_kafka_queue_destroy(w->q);
 		tf_store_close(w->store);
+		tf_livebus_free(w->bus);
 		free(w);
 		return TF_ERR_IO;
 	}
@@ -500,9 +520,8 @@ void tf_worker_stop(tf_worker *w)
 	pthread_join(w->thread, NULL);
 	rd_kafka_queue_destroy(w->q);
 	tf_store_close(w->store);
-	bus_clear(w);
+	tf_livebus_free(w->bus);
 	tf_influx_batch_free(&w->influx);
-	free(w->bus);
 	free(w->slots);
 	free(w->ticks);
 	pthread_mutex_destroy(&w->mu);

@@ -9,9 +9,11 @@
  *        |                             |  +---- commit -------+
  *        +------ tf_worker_release ----+   (release commits first, then forgets the engine)
  *
- * After each commit the changed candles of the smallest interval and the new alerts are published
- * as JSON to the live-bus topics (key = symbol) for `serve`; a crash between commit and publish
- * can drop or repeat a bus message (the store is the truth; the bus is for live updates).
+ * Every publish_interval (not at the commit) the changed candles of the smallest interval and the
+ * new alerts are published as JSON to the live-bus topics (key = symbol) for `serve`, coalesced to
+ * the latest state of each candle (livebus.h). Publishing ahead of the commit is safe because the
+ * engine is deterministic: after a crash the replay from the committed offsets recomputes the same
+ * states, so the bus may repeat a state but never shows one the store contradicts.
  *
  * Messages of partitions a worker does not own, or below the partition's next offset
  * (re-deliveries after a reassignment), are dropped: the store decides where we are. */
@@ -33,6 +35,7 @@ typedef struct {
 	const char *alerts_topic;   /* live bus: new alerts ("" = off) */
 	tf_engine_cfg engine;
 	int64_t commit_interval_ms; /* commit at least this often while records flow */
+	int64_t publish_interval_ms; /* live bus: publish changes at most this often (0 = after every batch taken) */
 	int64_t batch_max;          /* and at most this many records per transaction */
 	int64_t retention_ms;       /* ticks older than max event time - this are deleted (0 = keep) */
 	tf_influx *influx;          /* optional InfluxDB sink, shared by the workers (NULL = off) */

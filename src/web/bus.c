@@ -282,7 +282,7 @@ static void go_live(tf_web_bus *b, const char *how)
 	b->said_unreachable = false;
 	b->next_refresh_ms = tf_mono_ms() + REFRESH_MS;
 	push_state(b, true);
-	tf_info("live bus: %s %s%s%s from %s; candles and alerts are pushed as the stream commits them", how,
+	tf_info("live bus: %s %s%s%s from %s; candles and alerts are pushed as the stream publishes them", how,
 		b->cfg.candles_topic, b->cfg.alerts_topic[0] ? " and " : "", b->cfg.alerts_topic, b->cfg.brokers);
 }
 

@@ -1,0 +1,63 @@
+/* livebus.h — the live bus of `tickflow stream`: the changed candles of the smallest interval and the
+ * new alerts, published as JSON (row_json.h shape, key = symbol) to the bus topics that `serve` pushes
+ * to browsers, every --publish-interval instead of after each store commit.
+ *
+ * Why publishing before the commit is safe: the engine is deterministic. After a crash the worker
+ * restores the last committed checkpoint and replays the log from the committed offsets, so it
+ * computes exactly the candle states it had published, in the same order; the bus may repeat a state
+ * (it is at-least-once), it never shows one the store will contradict.
+ *
+ * Coalescing: each publish drains the engine (tf_engine_drain, which hands out everything changed since
+ * the last commit) and sends only candles whose (updates, final) differ from what was sent since that
+ * commit — one message per symbol and candle at most per publish, whatever the tick rate — and the
+ * alerts past the ones already sent (the drain's order is stable and alerts are only appended between
+ * commits). After the commit (tf_engine_drained) the memory of what was sent starts over.
+ *
+ *   tick -> engine (dirty) --publish--> bus (remembered: symbol, open_time -> updates, final)
+ *                               \--commit--> store; tf_livebus_committed forgets the remembered set
+ *
+ * A message the producer cannot queue (queue full) is not remembered, so the next publish tries again.
+ * Thread safety: one tf_livebus per worker thread; the producer is shared (librdkafka is thread safe). */
+#ifndef TF_ENGINE_LIVEBUS_H
+#define TF_ENGINE_LIVEBUS_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+typedef struct {
+	const char *candles_topic; /* "" = no candles */
+	const char *alerts_topic;  /* "" = no alerts */
+	int64_t interval_ms;       /* candles of this interval (the smallest) are published */
+} tf_livebus_cfg;
+
+typedef struct {
+	int64_t candles, alerts; /* messages queued to the producer */
+	int64_t dropped;         /* not queued (producer queue full); retried at the next publish */
+} tf_livebus_counts;
+
+typedef struct tf_livebus tf_livebus;
+
+/* Creates a publisher on producer (not owned; must outlive it). cfg's strings must outlive it too.
+ * TF_ERR_NOMEM. Free with tf_livebus_free. */
+tf_err tf_livebus_new(const tf_livebus_cfg *cfg, rd_kafka_t *producer, tf_livebus **out);
+void tf_livebus_free(tf_livebus *b);
+
+/* True when there is a topic to publish to. */
+bool tf_livebus_enabled(const tf_livebus *b);
+
+/* Publishes what e changed since the last commit and was not published yet. *alerts_sent is the
+ * partition's count of its drained alerts already sent since the last commit (0 after a commit);
+ * it is advanced. Returns false when something could not be queued (publish again later). */
+bool tf_livebus_publish(tf_livebus *b, tf_engine *e, size_t *alerts_sent);
+
+/* The store committed and the engines forgot their output (tf_engine_drained): forget what was sent. */
+void tf_livebus_committed(tf_livebus *b);
+
+/* Counters since creation. */
+void tf_livebus_counts_get(const tf_livebus *b, tf_livebus_counts *out);
+
+#endif

@@ -1,0 +1,139 @@
+/* test_engine_livebus.c — the stream's live-bus publisher (engine/livebus.c) on a real engine and a
+ * real librdkafka producer without brokers (messages stay queued and are counted): only candles of
+ * the smallest interval, each state once, again after it changed, nothing after the commit made
+ * the engine forget its output, and alerts once each. */
+#include <librdkafka/rdkafka.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "engine/livebus.h"
+#include "test.h"
+
+#define D(x) ((tf_dec)((x) * 100000000.0 + 0.5))
+#define T0 1700000040000LL /* a minute boundary */
+
+static tf_tick tick(const char *sym, int64_t t, double last, double open24)
+{
+	tf_tick k;
+	memset(&k, 0, sizeof k);
+	k.kind = TF_TICK_MINI_TICKER;
+	snprintf(k.symbol, sizeof k.symbol, "%s", sym);
+	k.event_time = t;
+	k.s24.last = D(last);
+	k.s24.open = D(open24);
+	k.s24.high = D(last > open24 ? last : open24);
+	k.s24.low = D(last < open24 ? last : open24);
+	k.s24.volume = D(1000);
+	k.s24.quote_volume = D(2000);
+	return k;
+}
+
+static int add(tf_engine *e, tf_tick t)
+{
+	tf_verdict v;
+	char why[160];
+	return tf_engine_add(e, &t, &v, why, sizeof why) == TF_OK && v == TF_TICK_ACCEPTED;
+}
+
+static rd_kafka_t *queue_only_producer(void)
+{
+	rd_kafka_conf_t *c = rd_kafka_conf_new();
+	char err[256];
+	rd_kafka_conf_set(c, "log_level", "0", err, sizeof err); /* no brokers: nothing to say about it */
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+	if (!rk)
+		rd_kafka_conf_destroy(c);
+	return rk;
+}
+
+/* What a committed store transaction does to the engine and the publisher. */
+static void commit(tf_engine *e, tf_livebus *b, size_t *alerts_sent)
+{
+	tf_engine_sink none = {NULL, NULL, NULL, NULL, NULL};
+	tf_engine_drain(e, &none);
+	tf_engine_drained(e);
+	tf_livebus_committed(b);
+	*alerts_sent = 0;
+}
+
+TF_TEST(livebus_publishes_each_candle_state_once_until_the_commit)
+{
+	tf_engine_cfg cfg;
+	tf_engine_cfg_default(&cfg); /* 1m,5m,1h */
+	tf_engine *e = NULL;
+	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &e), TF_OK);
+	rd_kafka_t *rk = queue_only_producer();
+	TF_CHECK(rk);
+	tf_livebus *b = NULL;
+	tf_livebus_cfg bc = {"candles.1m", "alerts", cfg.intervals_ms[0]};
+	TF_CHECK_EQ_INT(tf_livebus_new(&bc, rk, &b), TF_OK);
+	size_t alerts_sent = 0;
+	tf_livebus_counts n;
+
+	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 100)) && add(e, tick("AAAUSDT", T0 + 2000, 101, 100)));
+	TF_CHECK(add(e, tick("BBBUSDT", T0 + 1500, 50, 50)));
+	TF_CHECK(add(e, tick("CCCUSDT", T0 + 1700, 10, 10)) && add(e, tick("CCCUSDT", T0 + 2500, 10.1, 10)));
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 3); /* one 1m candle per symbol; the 5m and 1h ones are not on the bus */
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 3);
+
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent)); /* nothing changed: nothing sent again */
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 3);
+
+	TF_CHECK(add(e, tick("BBBUSDT", T0 + 3000, 51, 50))); /* one candle changed: that one only */
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 4);
+
+	commit(e, b, &alerts_sent); /* the engine forgot its output: so did the publisher, nothing left */
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 4);
+
+	TF_CHECK(add(e, tick("AAAUSDT", T0 + 4000, 102, 100))); /* changed after the commit: sent */
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 5);
+
+	/* +8 % over 24 h: one change alert, sent once, and not again after the commit */
+	TF_CHECK(add(e, tick("CCCUSDT", T0 + 5000, 10.8, 10)));
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.alerts, 1);
+	TF_CHECK_EQ_INT(n.candles, 6);
+	commit(e, b, &alerts_sent);
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.alerts, 1);
+	TF_CHECK_EQ_INT(n.dropped, 0);
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 7);
+
+	tf_livebus_free(b);
+	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
+	rd_kafka_destroy(rk);
+	tf_engine_free(e);
+}
+
+TF_TEST(livebus_off_without_topics)
+{
+	tf_engine_cfg cfg;
+	tf_engine_cfg_default(&cfg);
+	tf_engine *e = NULL;
+	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &e), TF_OK);
+	rd_kafka_t *rk = queue_only_producer();
+	TF_CHECK(rk);
+	tf_livebus *b = NULL;
+	tf_livebus_cfg bc = {"", "", cfg.intervals_ms[0]};
+	TF_CHECK_EQ_INT(tf_livebus_new(&bc, rk, &b), TF_OK);
+	TF_CHECK(!tf_livebus_enabled(b));
+	size_t alerts_sent = 0;
+	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 90)));
+	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 0);
+	tf_livebus_free(b);
+	rd_kafka_destroy(rk);
+	tf_engine_free(e);
+}
