@@ -36,7 +36,7 @@ HP=$(port)
 pids+=($!)
 wait_http "http://127.0.0.1:$HP"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
-sqlite3 "$tmp/base.db" <<'SQL'
+sqlite3 "$tmp/base.db" >/dev/null <<'SQL'
 WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 1999),
 m(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM m WHERE j < 499)
 INSERT INTO candles(symbol, interval, open_time, open, high, low, close, volume, quote_volume, updates, final,
