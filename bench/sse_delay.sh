@@ -65,7 +65,7 @@ pids+=($!)
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$BP) 2>/dev/null && break; sleep 0.1; done
 printf 'BENCHUSDT\t{}\n' | kcat -P -b 127.0.0.1:$BP -t candles.1m -K $'\t' # the topic exists before serve starts
 
-printf '%-8s %-22s %8s %9s %9s %9s %12s\n' build phase events p50_ms p99_ms max_ms top_req/s
+printf '%-8s %-22s %9s %9s %9s %9s %12s\n' build phase events p50_ms p99_ms max_ms top_req/s
 for run in "$@"; do
 	name=${run%%=*} bin=${run#*=}
 	cp "$tmp/base.db" "$tmp/$name.db"
@@ -77,14 +77,12 @@ for run in "$@"; do
 	wait_http "$U"
 	sleep 2 # the bus consumer assigns its partitions
 	read -r n p50 p99 mx < <($PY bench/sse_delay.py "$U" 127.0.0.1:$BP "$SECS")
-	printf '%-8s %-22s %8s %9s %9s %9s %12s\n' "$name" idle "$n" "$p50" "$p99" "$mx" -
-	wrk -t 2 -c 8 -d "$((SECS + 2))s" "$U/api/top?by=volume&n=5&period=1h&interval=1m" >"$tmp/wrk.txt" 2>&1 &
-	wpid=$!
-	sleep 0.5
-	read -r n p50 p99 mx < <($PY bench/sse_delay.py "$U" 127.0.0.1:$BP "$SECS")
-	wait $wpid || true
+	printf '%-8s %-22s %9s %9s %9s %9s %12s\n' "$name" idle "$n" "$p50" "$p99" "$mx" -
+	read -r n p50 p99 mx < <($PY bench/sse_delay.py "$U" 127.0.0.1:$BP "$SECS" \
+		sh -c "exec wrk -t 2 -c 8 -d $((SECS + 1))s '$U/api/top?by=volume&n=5&period=1h&interval=1m' >'$tmp/wrk.txt' 2>&1")
 	rps=$(awk '/Requests\/sec/ { print $2 }' "$tmp/wrk.txt")
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$tmp/wrk.txt")
-	printf '%-8s %-22s %8s %9s %9s %9s %12s\n' "$name" "/api/top x8 conns" "$n" "$p50" "$p99" "$mx" "$rps${non2xx:+ ($non2xx non-2xx)}"
+	printf '%-8s %-22s %9s %9s %9s %9s %12s\n' "$name" "/api/top x8 conns" "$n" "$p50" "$p99" "$mx" "$rps${non2xx:+ ($non2xx non-2xx)}"
 	kill $spid; wait $spid 2>/dev/null || true
+	grep -E "warn|error" "$tmp/$name.log" | sed "s/^/  $name log: /" | head -5 || true
 done
