@@ -1,6 +1,7 @@
 // pipeline.js — the Pipeline tab: records/s arriving in the store, consumer lag (wall clock minus the
-// newest event time), store poll time, candle updates, late and DLQ counts, from the SSE `stats`
-// event (once a second); and the tick-to-browser latency measured in this page (latency.js), p50/p99
+// newest event time), store poll time, candle updates, and the stream's late and dead-lettered
+// record counts (committed with its offsets, so exact across restarts), from the SSE `stats` event
+// (once a second; late/dlq are null until the stream has committed); and the tick-to-browser latency measured in this page (latency.js), p50/p99
 // of the last minute, sampled once a second. Samples are kept while other tabs are shown.
 import { el, state, fmtNum } from './util.js';
 import { lineChart } from './charts.js';
@@ -41,6 +42,8 @@ const METRICS = [
   { key: 'lag_ms', title: 'lag (now − newest event time)', fmt: (v) => (v >= 86400000 ? `${(v / 86400000).toFixed(1)} days` : v >= 60000 ? `${(v / 60000).toFixed(1)} min` : `${fmtNum(v)} ms`) },
   { key: 'poll_ms', title: 'store poll latency (ms)', fmt: (v) => `${v.toFixed(2)} ms` },
   { key: 'candle_updates', title: 'candle updates pushed', fmt: fmtNum },
+  { key: 'late', title: 'late ticks (total, to the DLQ)', fmt: fmtNum },
+  { key: 'dlq', title: 'dead-lettered records (total)', fmt: fmtNum },
 ];
 
 export function hide() {
@@ -66,16 +69,15 @@ export async function render(ctx) {
   kpis.bus = el('span', '—');
   grid.prepend(el('article.card', el('h3', 'tick → browser latency, last minute'), latKpi, latBox,
     el('p.muted.small', 'now − event time of the newest tick in each live candle update of the interval shown; live bus: ', kpis.bus)));
-  kpis.late = el('div.kpi', '—');
-  kpis.dlq = el('div.kpi', '—');
   kpis.clients = el('div.kpi', '—');
-  grid.append(el('article.card', el('h3', 'late / dead-lettered records'), el('div', { style: 'display:flex;gap:2rem' }, kpis.late, kpis.dlq),
-    el('p.muted.small', 'counted by the stream engine; shown when the store reports them'), el('h3', 'live clients'), kpis.clients));
+  kpis.committed = el('span', '—');
+  grid.append(el('article.card', el('h3', 'live clients'), kpis.clients,
+    el('p.muted.small', 'records committed by the stream: ', kpis.committed, ' (late and DLQ counts are committed with them, exactly once)')));
   const wait = samples.length ? null : state('loading', 'Waiting for the first pipeline statistics (sent every second)…');
   root.replaceChildren(...(wait ? [wait] : []), grid);
   for (const m of METRICS) {
     charts[m.key] = lineChart(boxes[m.key], [{ name: m.key }], { seconds: true });
-    charts[m.key].set(m.key, dedupe(samples.map((s) => ({ time: Math.floor(s.time / 1000), value: s[m.key] }))));
+    charts[m.key].set(m.key, dedupe(samples.filter((s) => Number.isFinite(s[m.key])).map((s) => ({ time: Math.floor(s.time / 1000), value: s[m.key] }))));
     charts[m.key].fit();
   }
   if (samples.length) kpi(samples[samples.length - 1]);
@@ -93,9 +95,11 @@ function dedupe(pts) { // one point per second, the newest wins (the chart needs
 }
 
 function kpi(s) {
-  for (const m of METRICS) if (Number.isFinite(s[m.key])) kpis[m.key].textContent = m.fmt(s[m.key]);
-  kpis.late.textContent = s.late === null ? 'late —' : `late ${fmtNum(s.late)}`;
-  kpis.dlq.textContent = s.dlq === null ? 'DLQ —' : `DLQ ${fmtNum(s.dlq)}`;
+  for (const m of METRICS) {
+    if (Number.isFinite(s[m.key])) { kpis[m.key].textContent = m.fmt(s[m.key]); kpis[m.key].dataset.value = String(s[m.key]); }
+    else if (s[m.key] === null) kpis[m.key].textContent = '— (nothing committed yet)';
+  }
+  kpis.committed.textContent = Number.isFinite(s.records_committed) ? fmtNum(s.records_committed) : '—';
   kpis.clients.textContent = String(s.sse_clients);
   kpis.bus.textContent = s.bus === 'live' ? 'pushed (Kafka topics)' : s.bus === 'polling' ? 'down — polling the store' : 'off — polling the store';
 }
@@ -103,6 +107,6 @@ function kpi(s) {
 export function onStats(s, ctx) {
   if (!charts) return;
   ctx.root.querySelector('.state')?.remove();
-  for (const m of METRICS) charts[m.key].push(m.key, { time: Math.floor(s.time / 1000), value: s[m.key] });
+  for (const m of METRICS) if (Number.isFinite(s[m.key])) charts[m.key].push(m.key, { time: Math.floor(s.time / 1000), value: s[m.key] });
   kpi(s);
 }

@@ -91,8 +91,9 @@ static void retry_wait(tf_store *store, int attempt)
 	usleep((useconds_t)(ms > 5000 ? 5000 : ms) * 1000);
 }
 
-/* Builds the engine of partition p and decides its offset (elem->offset). */
-static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *elem, tf_engine **out, int64_t *next)
+/* Builds the engine of partition p and decides its offset (elem->offset) and counters. */
+static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *elem, tf_engine **out, int64_t *next,
+		      tf_stream_counts *counts)
 {
 	const char *g = st->wcfg.group, *t = st->wcfg.topic;
 	int32_t p = elem->partition;
@@ -104,6 +105,7 @@ static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *el
 	snprintf(scope, sizeof scope, "p%d", (int)p);
 	tf_engine_set_scope(e, scope);
 	*next = -1;
+	*counts = (tf_stream_counts){0};
 	if (st->from && p < MAX_PARTITIONS && !st->reset_done[p]) {
 		st->reset_done[p] = 1;
 		for (int k = 0; (err = tf_store_reset_partition(st->store, g, t, p)) == TF_ERR_AGAIN && !tf_run_stopping(); k++)
@@ -130,7 +132,7 @@ static tf_err restore(stream *st, rd_kafka_t *rk, rd_kafka_topic_partition_t *el
 	}
 	bool found = false;
 	int64_t off = 0;
-	for (int k = 0; (err = tf_store_get_offset(st->store, g, t, p, &off, &found)) == TF_ERR_AGAIN && !tf_run_stopping(); k++)
+	for (int k = 0; (err = tf_store_get_offset(st->store, g, t, p, &off, counts, &found)) == TF_ERR_AGAIN && !tf_run_stopping(); k++)
 		retry_wait(st->store, k);
 	if (err)
 		goto fail;
@@ -188,13 +190,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 			rd_kafka_topic_partition_t *el = &parts->elems[i];
 			tf_engine *e = NULL;
 			int64_t next;
-			if (restore(st, rk, el, &e, &next)) {
+			tf_stream_counts counts;
+			if (restore(st, rk, el, &e, &next, &counts)) {
 				atomic_store(&restore_failed, 1);
 				rd_kafka_assign(rk, NULL);
 				return;
 			}
 			tf_worker *w = st->workers[st->next_worker++ % st->nworkers];
-			tf_worker_adopt(w, el->partition, e, next);
+			tf_worker_adopt(w, el->partition, e, next, &counts);
 			forward(rk, el->topic, el->partition, tf_worker_queue(w));
 		}
 		rd_kafka_assign(rk, parts);

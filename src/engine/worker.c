@@ -36,6 +36,7 @@ typedef struct {
 	bool pending;
 	bool unpublished;  /* ticks merged since the last live-bus publish */
 	size_t alerts_sent; /* drained alerts already on the live bus since the last commit */
+	tf_stream_counts counts; /* totals up to next (committed with it, see store.h) */
 } slot;
 
 typedef enum { REQ_NONE, REQ_ADOPT, REQ_RELEASE, REQ_STOP } req_kind;
@@ -65,7 +66,7 @@ struct tf_worker {
 
 /* ---- dead-letter topic ---- */
 
-static void dlq(tf_worker *w, const rd_kafka_message_t *m, const char *why)
+static void dlq(tf_worker *w, slot *s, const rd_kafka_message_t *m, const char *why)
 {
 	char src[48];
 	snprintf(src, sizeof src, "%d/%lld", (int)m->partition, (long long)m->offset);
@@ -85,6 +86,7 @@ static void dlq(tf_worker *w, const rd_kafka_message_t *m, const char *why)
 		rd_kafka_poll(w->producer, 10);
 	}
 	atomic_fetch_add(&w->stats->dlq, 1);
+	s->counts.dlq++;
 }
 
 /* ---- decoding and merging ---- */
@@ -162,7 +164,7 @@ static void handle(tf_worker *w, rd_kafka_message_t *m)
 								     : err		 ? derr.msg
 								     : kind != TF_MSG_EVENTS ? "not a market event"
 											     : "no event in record");
-		dlq(w, m, d.why);
+		dlq(w, s, m, d.why);
 	} else {
 		for (int i = 0; i < d.n; i++) {
 			tf_verdict v;
@@ -171,14 +173,15 @@ static void handle(tf_worker *w, rd_kafka_message_t *m)
 			if (err == TF_ERR_RANGE || err == TF_ERR_TOO_BIG) {
 				snprintf(why, sizeof why, "%s", err == TF_ERR_RANGE ? "range: event time out of range"
 										      : "symbols: the engine's symbol table is full");
-				dlq(w, m, why);
+				dlq(w, s, m, why);
 			} else if (err) {
 				tf_error("partition %d offset %lld: %s", (int)m->partition, (long long)m->offset,
 					 tf_err_str(err));
 				exit(1); /* out of memory: a restart resumes from the store */
 			} else if (v == TF_TICK_LATE) {
 				atomic_fetch_add(&w->stats->late, 1);
-				dlq(w, m, why);
+				s->counts.late++;
+				dlq(w, s, m, why);
 			} else if (keep_tick(w, &d.ticks[i])) {
 				tf_error("out of memory");
 				exit(1);
@@ -193,6 +196,7 @@ static void handle(tf_worker *w, rd_kafka_message_t *m)
 	}
 	s->next = m->offset + 1;
 	s->pending = true;
+	s->counts.records++;
 	w->pending_records++;
 	atomic_fetch_add(&w->stats->records, 1);
 	atomic_store(&w->stats->last_record_mono_ms, tf_mono_ms());
@@ -287,7 +291,7 @@ static tf_err commit_once(tf_worker *w)
 		tf_buf_reset(&part);
 		if (!(err = tf_engine_drain(s->e, &sink)) && !(err = tf_engine_save_partition(s->e, &part)) &&
 		    !(err = tf_store_put_state(w->store, w->cfg.group, w->cfg.topic, s->partition, "", part.data, part.len)))
-			err = tf_store_put_offset(w->store, w->cfg.group, w->cfg.topic, s->partition, s->next);
+			err = tf_store_put_offset(w->store, w->cfg.group, w->cfg.topic, s->partition, s->next, &s->counts);
 	}
 	tf_buf_free(&part);
 	if (!err)
@@ -462,9 +466,9 @@ static void request(tf_worker *w, req_kind r)
 	pthread_mutex_unlock(&w->mu);
 }
 
-void tf_worker_adopt(tf_worker *w, int32_t partition, tf_engine *e, int64_t next_offset)
+void tf_worker_adopt(tf_worker *w, int32_t partition, tf_engine *e, int64_t next_offset, const tf_stream_counts *counts)
 {
-	w->req_slot = (slot){partition, e, next_offset, false, false, 0};
+	w->req_slot = (slot){partition, e, next_offset, false, false, 0, *counts};
 	request(w, REQ_ADOPT);
 }
 

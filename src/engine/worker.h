@@ -56,9 +56,9 @@ tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *pro
 /* The worker's queue: the consumer thread forwards assigned partitions' queues to it. */
 rd_kafka_queue_t *tf_worker_queue(tf_worker *w);
 
-/* Hands partition p with its restored engine (ownership passes) and next offset to the worker;
- * waits until the worker has taken it. */
-void tf_worker_adopt(tf_worker *w, int32_t partition, tf_engine *e, int64_t next_offset);
+/* Hands partition p with its restored engine (ownership passes), next offset and stored counters
+ * (copied) to the worker; waits until the worker has taken it. */
+void tf_worker_adopt(tf_worker *w, int32_t partition, tf_engine *e, int64_t next_offset, const tf_stream_counts *counts);
 
 /* Asks the worker to commit everything pending and forget all its partitions; waits for it. */
 void tf_worker_release_all(tf_worker *w);

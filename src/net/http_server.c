@@ -10,6 +10,9 @@
  *                                         |     close after out is flushed
  *                                         | Upgrade: websocket, accepted --> WS (ws_server.c)
  *                                         | tf_http_resp_stream ---------> STREAM (body chunks)
+ *                                         | tf_http_resp_defer: HTTP (deferred) -- no further
+ *                                         |   request is parsed or read until
+ *                                         |   tf_http_deferred_finish appends the response
  *
  * Timeouts (one timer per connection, re-armed after every event to the earliest deadline):
  *   HANDSHAKE, and HTTP while a request head/body is arriving: header_timeout from its first byte
@@ -63,6 +66,14 @@ struct tf_http_stream {
 	tf_ws_conn *ws;
 	void *stream_user;
 	bool stream_ending;
+	tf_http_deferred *deferred; /* HTTP: the response the application will give later */
+};
+
+/* A response the handler deferred (tf_http_resp_defer); c is NULL once the connection is gone. */
+struct tf_http_deferred {
+	conn *c;
+	tf_buf headers;           /* set by the handler before it deferred */
+	bool head_only, close;
 };
 
 struct tf_http_resp {
@@ -74,6 +85,7 @@ struct tf_http_resp {
 	bool head_only;
 	bool stream;
 	void *stream_user;
+	tf_http_deferred *deferred;
 };
 
 struct tf_http_server {
@@ -106,6 +118,8 @@ static void conn_close(conn *c)
 	tf_loop_unwatch(srv->loop, c->w);
 	tf_timer_stop(srv->loop, &c->timer);
 	tf_timer_stop(srv->loop, &c->kick);
+	if (c->deferred)
+		c->deferred->c = NULL; /* the application still finishes (and frees) it */
 	if (c->ws)
 		tf_ws_conn_free(c->ws);   /* on_close */
 	if (c->mode == M_STREAM && srv->o.on_stream_close) {
@@ -264,6 +278,7 @@ static void reset_resp(tf_http_resp *r, conn *c, bool head_only)
 	r->head_only = head_only;
 	r->stream = false;
 	r->stream_user = NULL;
+	r->deferred = NULL;
 }
 
 static void start_stream(conn *c, tf_http_resp *r)
@@ -300,6 +315,18 @@ static void handle(conn *c, tf_http_request *req, const char *body, size_t blen)
 		return;
 	}
 	bool close = r->close || !req->keep_alive;
+	if (r->deferred) {
+		tf_http_deferred *d = r->deferred;
+		d->c = c;
+		d->head_only = r->head_only;
+		d->close = close;
+		tf_buf_reset(&d->headers);
+		if (r->headers.len && tf_buf_append(&d->headers, r->headers.data, r->headers.len))
+			d->close = true; /* cannot happen: both have the same maximum */
+		c->deferred = d;
+		tf_debug("http: %s %s %s deferred", c->peer, req->method, req->target);
+		return;
+	}
 	if (r->status < 200 || r->status > 999)
 		r->status = 500;
 	if (append_response(c, r->status, &r->headers, r->body.data, r->body.len, r->head_only, close)) {
@@ -328,7 +355,7 @@ static bool worth_parsing(conn *c)
 static void process_requests(conn *c)
 {
 	tf_http_server *srv = c->srv;
-	while (c->mode == M_HTTP && !c->close_after_write && out_pending(c) < PIPE_OUT_MAX &&
+	while (c->mode == M_HTTP && !c->deferred && !c->close_after_write && out_pending(c) < PIPE_OUT_MAX &&
 	       c->in.len > c->in_off) {
 		if (c->head_start < 0)
 			c->head_start = tf_loop_now_ms(srv->loop);
@@ -494,10 +521,10 @@ static bool io_http(conn *c)
 	}
 	if (flush_out(c) != TF_OK)
 		return false;
-	if (c->close_after_write && !out_pending(c))
-		return false;
+	if (c->close_after_write && !out_pending(c) && !c->deferred)
+		return false; /* (a deferred response is still owed to a client that stopped sending) */
 	unsigned ev = out_pending(c) ? TF_LOOP_WRITE : 0;
-	if (!c->close_after_write && out_pending(c) < PIPE_OUT_MAX && c->in.len < c->in.max)
+	if (!c->close_after_write && !c->deferred && out_pending(c) < PIPE_OUT_MAX && c->in.len < c->in.max)
 		ev |= TF_LOOP_READ;
 	tf_loop_watch_set(c->srv->loop, c->w, ev);
 	return true;
@@ -753,6 +780,40 @@ tf_err tf_http_resp_stream(tf_http_resp *r, void *user, tf_http_stream **out)
 	r->stream_user = user;
 	*out = r->c;
 	return TF_OK;
+}
+
+tf_err tf_http_resp_defer(tf_http_resp *r, tf_http_deferred **out)
+{
+	*out = NULL;
+	if (r->stream || r->deferred)
+		return TF_ERR_USAGE;
+	tf_http_deferred *d = calloc(1, sizeof *d);
+	if (!d)
+		return TF_ERR_NOMEM;
+	tf_buf_init(&d->headers, r->headers.max);
+	r->deferred = d;
+	*out = d;
+	return TF_OK;
+}
+
+void tf_http_deferred_finish(tf_http_deferred *d, int status, const char *body, size_t len)
+{
+	conn *c = d->c;
+	if (c) {
+		c->deferred = NULL;
+		if (status < 200 || status > 999)
+			status = 500;
+		if (append_response(c, status, &d->headers, body, len, d->head_only, d->close))
+			error_response(c, 500, NULL, NULL);
+		else
+			c->close_after_write = c->close_after_write || d->close;
+		c->idle_since = tf_loop_now_ms(c->srv->loop);
+		/* write it and go on with pipelined requests on the next iteration (never inside the
+		 * caller, which may be running on behalf of this very connection) */
+		tf_timer_start(c->srv->loop, &c->kick, 0, on_kick, c);
+	}
+	tf_buf_free(&d->headers);
+	free(d);
 }
 
 tf_err tf_http_stream_send(tf_http_stream *s, const void *data, size_t len)

@@ -11,6 +11,11 @@
  * offered to ws_accept, which accepts it (101, the connection becomes a tf_ws_conn, ws_server.h) or
  * rejects it with an HTTP status. With ws_accept NULL every upgrade gets 404.
  *
+ * Deferred responses (for work done on another thread): the handler calls tf_http_resp_defer() and
+ * returns; the connection then reads and answers nothing else until the application calls
+ * tf_http_deferred_finish() with the status and body (headers are those set before deferring).
+ * Pipelined requests behind it wait, so responses stay in order.
+ *
  * Streaming responses (for Server-Sent Events): the handler calls tf_http_resp_stream(); the head
  * goes out without Content-Length (the body ends when the connection closes) and the application
  * sends body chunks later with tf_http_stream_send.
@@ -33,6 +38,7 @@
 typedef struct tf_http_server tf_http_server;
 typedef struct tf_http_resp tf_http_resp;       /* the response being built, valid in the handler */
 typedef struct tf_http_stream tf_http_stream;   /* a streaming response */
+typedef struct tf_http_deferred tf_http_deferred; /* a response given after the handler returned */
 
 /* Fills resp for req. body/body_len: the request body (Content-Length bytes; NULL/0 when none).
  * The default response is 200 with an empty body. */
@@ -92,6 +98,14 @@ const char *tf_http_resp_peer(const tf_http_resp *r);
  * Content-Length, the body buffer is sent as the first chunk, and the connection stays open for
  * tf_http_stream_send until either side ends it. *out is valid until on_stream_close. */
 tf_err tf_http_resp_stream(tf_http_resp *r, void *user, tf_http_stream **out);
+
+/* Defers this response: headers set so far are kept; status and body come with
+ * tf_http_deferred_finish, which the caller must call exactly once on the loop thread (also when the
+ * client left meanwhile: then it only frees). TF_ERR_USAGE on a stream, TF_ERR_NOMEM. */
+tf_err tf_http_resp_defer(tf_http_resp *r, tf_http_deferred **out);
+/* Answers a deferred request with status and body (copied; dropped for HEAD) and frees d. A client
+ * that closed meanwhile is skipped. If the connection timed out meanwhile, nothing is sent. */
+void tf_http_deferred_finish(tf_http_deferred *d, int status, const char *body, size_t len);
 
 /* Queues a chunk of body (copied). TF_ERR_CLOSED once ending, TF_ERR_TOO_BIG beyond ws_max_queued. */
 tf_err tf_http_stream_send(tf_http_stream *s, const void *data, size_t len);

@@ -71,3 +71,8 @@ tf_err tf_query_tick_summary(tf_query *q, int64_t since, int64_t *count, int64_t
 {
 	return q->ops->tick_summary(q, since, count, newest);
 }
+
+tf_err tf_query_partitions(tf_query *q, int64_t limit, tf_q_partition_fn fn, void *ud)
+{
+	return q->ops->partitions(q, limit, fn, ud);
+}

@@ -63,12 +63,22 @@ typedef struct {
 	int64_t candles, last_time;
 } tf_q_symbol;
 
+/* One consumed partition's committed progress (stream_offsets): next offset, records handled, ticks
+ * dropped as late, records sent to the dead-letter topic (exactly-once counters, see store.h).
+ * group and topic longer than their buffers are cut. */
+typedef struct {
+	char group[128], topic[128];
+	int32_t partition;
+	int64_t next_offset, records, late, dlq;
+} tf_q_partition;
+
 /* Row callbacks: the row is only valid during the call; an error stops the query and is returned. */
 typedef tf_err (*tf_q_candle_fn)(void *ud, const tf_q_candle *c);
 typedef tf_err (*tf_q_stats_fn)(void *ud, const tf_q_stats *s);
 typedef tf_err (*tf_q_alert_fn)(void *ud, const tf_q_alert *a);
 typedef tf_err (*tf_q_tick_fn)(void *ud, const tf_q_tick *t);
 typedef tf_err (*tf_q_symbol_fn)(void *ud, const tf_q_symbol *s);
+typedef tf_err (*tf_q_partition_fn)(void *ud, const tf_q_partition *p);
 
 /* Opens "sqlite:PATH" (read-only connection; the file must exist) or "postgresql://...". TF_ERR_USAGE
  * for an unknown scheme, TF_ERR_AGAIN when the database cannot be reached yet, TF_ERR_IO otherwise;
@@ -110,6 +120,9 @@ tf_err tf_query_ticks(tf_query *q, const char *symbol, int64_t before, int64_t l
 /* Ticks with event_time > since (*count) and the newest tick's event_time (*newest, 0 when none). */
 tf_err tf_query_tick_summary(tf_query *q, int64_t since, int64_t *count, int64_t *newest);
 
+/* Every partition the stream committed, in (group, topic, partition) order, at most limit. */
+tf_err tf_query_partitions(tf_query *q, int64_t limit, tf_q_partition_fn fn, void *ud);
+
 /* ---- backend interface (query.c dispatches; query_sqlite.c and query_pg.c implement) ---- */
 typedef struct {
 	const char *kind;
@@ -125,6 +138,7 @@ typedef struct {
 	tf_err (*alerts)(tf_query *q, int64_t from, int64_t limit, tf_q_alert_fn fn, void *ud);
 	tf_err (*ticks)(tf_query *q, const char *symbol, int64_t before, int64_t limit, tf_q_tick_fn fn, void *ud);
 	tf_err (*tick_summary)(tf_query *q, int64_t since, int64_t *count, int64_t *newest);
+	tf_err (*partitions)(tf_query *q, int64_t limit, tf_q_partition_fn fn, void *ud);
 } tf_query_ops;
 
 struct tf_query {

@@ -284,9 +284,33 @@ static tf_err pg_tick_summary(tf_query *base, int64_t since, int64_t *count, int
 	return err;
 }
 
+static tf_err partition_row(PGresult *r, int i, void *fn, void *ud)
+{
+	tf_q_partition p;
+	text(r, i, 0, p.group, sizeof p.group);
+	text(r, i, 1, p.topic, sizeof p.topic);
+	p.partition = (int32_t)i64(r, i, 2);
+	p.next_offset = i64(r, i, 3);
+	p.records = i64(r, i, 4);
+	p.late = i64(r, i, 5);
+	p.dlq = i64(r, i, 6);
+	return ((tf_q_partition_fn)fn)(ud, &p);
+}
+
+static tf_err pg_partitions(tf_query *base, int64_t limit, tf_q_partition_fn fn, void *ud)
+{
+	char l[24];
+	snprintf(l, sizeof l, "%" PRId64, limit);
+	const char *p[] = {l};
+	return run(pq(base),
+		   "SELECT consumer_group, topic, \"partition\", next_offset, records, late, dlq FROM stream_offsets"
+		   " ORDER BY consumer_group COLLATE \"C\", topic COLLATE \"C\", \"partition\" LIMIT $1",
+		   1, p, partition_row, (void *)fn, ud);
+}
+
 static const tf_query_ops pg_ops = {
 	"postgresql", pg_close, pg_ping, pg_symbols, pg_latest, pg_candles, pg_since, pg_stats, pg_alerts, pg_ticks,
-	pg_tick_summary,
+	pg_tick_summary, pg_partitions,
 };
 
 tf_err tf_query_pg_open(const char *conninfo, tf_query **out, char *why, size_t why_cap)

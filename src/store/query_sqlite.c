@@ -8,7 +8,7 @@
 
 #include "store/query.h"
 
-enum { Q_PING, Q_SYMBOLS, Q_LATEST, Q_CANDLES, Q_SINCE, Q_ALERTS, Q_TICKS, Q_TICK_SUM, Q_N };
+enum { Q_PING, Q_SYMBOLS, Q_LATEST, Q_CANDLES, Q_SINCE, Q_ALERTS, Q_TICKS, Q_TICK_SUM, Q_PARTITIONS, Q_N };
 
 #define CANDLE_COLS                                                                                                    \
 	"symbol, interval, open_time, open, high, low, close, volume, updates, final, ma7, ma25, ret, rel_volatility, " \
@@ -26,6 +26,8 @@ static const char *const q_sql[Q_N] = {
 	[Q_TICKS] = "SELECT symbol, event_time, open_24h, high_24h, low_24h, last, volume_24h, quote_volume_24h FROM ticks"
 		    " WHERE symbol = ?1 AND event_time < ?2 ORDER BY event_time DESC LIMIT ?3",
 	[Q_TICK_SUM] = "SELECT (SELECT count(*) FROM ticks WHERE event_time > ?1), (SELECT max(event_time) FROM ticks)",
+	[Q_PARTITIONS] = "SELECT consumer_group, topic, partition, next_offset, records, late, dlq FROM stream_offsets"
+			 " ORDER BY consumer_group, topic, partition LIMIT ?1",
 };
 
 typedef struct {
@@ -147,6 +149,19 @@ static tf_err stats_row(sqlite3_stmt *st, void *fn, void *ud)
 	s.avg_rel_vol = maybe(st, 9);
 	s.volume = sqlite3_column_double(st, 10);
 	return ((tf_q_stats_fn)fn)(ud, &s);
+}
+
+static tf_err partition_row(sqlite3_stmt *st, void *fn, void *ud)
+{
+	tf_q_partition p;
+	text(st, 0, p.group, sizeof p.group);
+	text(st, 1, p.topic, sizeof p.topic);
+	p.partition = sqlite3_column_int(st, 2);
+	p.next_offset = sqlite3_column_int64(st, 3);
+	p.records = sqlite3_column_int64(st, 4);
+	p.late = sqlite3_column_int64(st, 5);
+	p.dlq = sqlite3_column_int64(st, 6);
+	return ((tf_q_partition_fn)fn)(ud, &p);
 }
 
 static sq_query *sq(tf_query *q) { return (sq_query *)q; }
@@ -282,9 +297,17 @@ static tf_err sq_tick_summary(tf_query *base, int64_t since, int64_t *count, int
 	return err;
 }
 
+static tf_err sq_partitions(tf_query *base, int64_t limit, tf_q_partition_fn fn, void *ud)
+{
+	sq_query *q = sq(base);
+	sqlite3_stmt *st = q->st[Q_PARTITIONS];
+	sqlite3_bind_int64(st, 1, limit);
+	return run(q, st, partition_row, (void *)fn, ud);
+}
+
 static const tf_query_ops sq_ops = {
 	"sqlite", sq_close, sq_ping, sq_symbols, sq_latest, sq_candles, sq_since, sq_stats, sq_alerts, sq_ticks,
-	sq_tick_summary,
+	sq_tick_summary, sq_partitions,
 };
 
 tf_err tf_query_sqlite_open(const char *path, tf_query **out, char *why, size_t why_cap)

@@ -58,12 +58,14 @@ static tf_err put_str(tf_sqb *b, const char *s, size_t n, size_t *off)
 }
 
 static tf_err keyed(tf_sqb *b, tf_buf *to, const char *group, const char *topic, int32_t partition, const char *symbol,
-		    const void *blob, size_t len, int64_t next)
+		    const void *blob, size_t len, int64_t next, const tf_stream_counts *counts)
 {
 	tf_sqb_keyed k;
 	memset(&k, 0, sizeof k);
 	k.partition = partition;
 	k.next_offset = next;
+	if (counts)
+		k.counts = *counts;
 	k.blob_len = len;
 	size_t mark = b->bytes.len;
 	tf_err err = put_str(b, group, strlen(group), &k.group);
@@ -83,12 +85,13 @@ static tf_err keyed(tf_sqb *b, tf_buf *to, const char *group, const char *topic,
 tf_err tf_sqb_state_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, const char *symbol,
 			const void *blob, size_t len)
 {
-	return keyed(b, &b->states, group, topic, partition, symbol, blob, len, 0);
+	return keyed(b, &b->states, group, topic, partition, symbol, blob, len, 0, NULL);
 }
 
-tf_err tf_sqb_offset_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, int64_t next)
+tf_err tf_sqb_offset_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, int64_t next,
+			 const tf_stream_counts *counts)
 {
-	return keyed(b, &b->offsets, group, topic, partition, "", "", 0, next);
+	return keyed(b, &b->offsets, group, topic, partition, "", "", 0, next, counts);
 }
 
 static int cmp_tick(const void *pa, const void *pb)

@@ -37,6 +37,7 @@ typedef struct {
 	size_t blob_len;
 	int32_t partition;
 	int64_t next_offset;               /* offsets only */
+	tf_stream_counts counts;           /* offsets only */
 } tf_sqb_keyed;
 
 typedef struct {
@@ -57,7 +58,8 @@ tf_err tf_sqb_alert_add(tf_sqb *b, const tf_alert_row *a);
 tf_err tf_sqb_rate_add(tf_sqb *b, const tf_rate_row *r);
 tf_err tf_sqb_state_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, const char *symbol,
 			const void *blob, size_t len);
-tf_err tf_sqb_offset_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, int64_t next);
+tf_err tf_sqb_offset_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, int64_t next,
+			 const tf_stream_counts *counts);
 
 /* Sorts ticks by (symbol, event_time) and candles by (symbol, interval, open_time), put order
  * within equal keys. */

@@ -59,15 +59,21 @@ tf_err tf_store_put_state(tf_store *s, const char *group, const char *topic, int
 	return s->ops->put_state(s, group, topic, partition, symbol, blob, len);
 }
 
-tf_err tf_store_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next_offset)
+tf_err tf_store_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next_offset,
+			   const tf_stream_counts *counts)
 {
-	return s->ops->put_offset(s, group, topic, partition, next_offset);
+	static const tf_stream_counts zero;
+	return s->ops->put_offset(s, group, topic, partition, next_offset, counts ? counts : &zero);
 }
 
 tf_err tf_store_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next_offset,
-			   bool *found)
+			   tf_stream_counts *counts, bool *found)
 {
-	return s->ops->get_offset(s, group, topic, partition, next_offset, found);
+	tf_stream_counts ignored;
+	if (!counts)
+		counts = &ignored;
+	*counts = (tf_stream_counts){0};
+	return s->ops->get_offset(s, group, topic, partition, next_offset, counts, found);
 }
 
 tf_err tf_store_load_state(tf_store *s, const char *group, const char *topic, int32_t partition, tf_store_state_fn fn,

@@ -2,8 +2,9 @@
  * logical schema (DESIGN §6): SQLite (`sqlite:PATH`, WAL, prepared statements in transactions) and
  * PostgreSQL (`postgresql://...`, libpq, COPY into staging tables then upserts).
  *
- * Tables: ticks, candles, alerts, rates (sliding windows), ticker_snapshots, stream_offsets,
- * stream_state (the engine's checkpoint), schema_version. Opening a store creates or migrates the schema.
+ * Tables: ticks, candles, alerts, rates (sliding windows), ticker_snapshots, stream_offsets (next
+ * offset and the partition's record/late/DLQ counters), stream_state (the engine's checkpoint),
+ * schema_version. Opening a store creates or migrates the schema.
  *
  * Writes happen in batches: tf_store_begin, any number of tf_store_put_*, tf_store_commit. All of a
  * batch commits atomically or not at all; this is how results and consumed offsets commit together
@@ -25,8 +26,17 @@
 #include "engine/engine.h"
 #include "market/tick.h"
 
-#define TF_STORE_SCHEMA_VERSION 4
-/* 2: ticker_snapshots.dead and .quote (batch); 3: table rates (sliding windows) */
+#define TF_STORE_SCHEMA_VERSION 5
+/* 2: ticker_snapshots.dead and .quote (batch); 3: table rates (sliding windows); 4: candles.last_event_time;
+ * 5: stream_offsets.records, .late, .dlq */
+
+/* What the stream consumed from one partition, from its first offset (or the --from point) up to
+ * next_offset: records handled, ticks dropped as late, records sent to the dead-letter topic.
+ * Stored in the same row and transaction as the next offset, so the counters are exactly-once:
+ * a crash and restart, or a rebuild with --from earliest, gives the same numbers. */
+typedef struct {
+	int64_t records, late, dlq;
+} tf_stream_counts;
 
 typedef struct tf_store tf_store;
 
@@ -62,13 +72,16 @@ tf_err tf_store_put_rate(tf_store *s, const tf_rate_row *r);
 /* symbol "" holds the partition-level state */
 tf_err tf_store_put_state(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
 			  const void *blob, size_t len);
-tf_err tf_store_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next_offset);
+/* counts: the partition's totals up to next_offset (NULL = zeros) */
+tf_err tf_store_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next_offset,
+			   const tf_stream_counts *counts);
 tf_err tf_store_commit(tf_store *s);
 void tf_store_rollback(tf_store *s);
 
-/* The stored next offset of a partition; *found false when none. */
+/* The stored next offset of a partition and its counters (counts may be NULL); *found false when
+ * none (then *counts is zeroed). */
 tf_err tf_store_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next_offset,
-			   bool *found);
+			   tf_stream_counts *counts, bool *found);
 
 /* Calls fn for each stored state blob of the partition ("" first, then symbols in order). The blob
  * is only valid during the call. An error from fn stops and is returned. */
@@ -76,7 +89,7 @@ typedef tf_err (*tf_store_state_fn)(void *ud, const char *symbol, const void *bl
 tf_err tf_store_load_state(tf_store *s, const char *group, const char *topic, int32_t partition, tf_store_state_fn fn,
 			   void *ud);
 
-/* Forgets the partition's offset and state (for --from: rebuild from the log). Its own transaction. */
+/* Forgets the partition's offset, counters and state (for --from: rebuild from the log). Its own transaction. */
 tf_err tf_store_reset_partition(tf_store *s, const char *group, const char *topic, int32_t partition);
 
 /* Retention: deletes ticks with event_time < before_ms (candles are the roll-up and stay). Its own
@@ -95,11 +108,12 @@ typedef struct {
 	tf_err (*put_rate)(tf_store *s, const tf_rate_row *r);
 	tf_err (*put_state)(tf_store *s, const char *group, const char *topic, int32_t partition, const char *symbol,
 			    const void *blob, size_t len);
-	tf_err (*put_offset)(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next_offset);
+	tf_err (*put_offset)(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next_offset,
+			     const tf_stream_counts *counts);
 	tf_err (*commit)(tf_store *s);
 	void (*rollback)(tf_store *s);
 	tf_err (*get_offset)(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next,
-			     bool *found);
+			     tf_stream_counts *counts, bool *found);
 	tf_err (*load_state)(tf_store *s, const char *group, const char *topic, int32_t partition, tf_store_state_fn fn,
 			     void *ud);
 	tf_err (*reset_partition)(tf_store *s, const char *group, const char *topic, int32_t partition);

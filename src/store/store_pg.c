@@ -51,6 +51,9 @@ static const char *const migration[] = {
 	" PRIMARY KEY(scope, window_end));",
 	/* 4: event time of each candle's newest tick (tick-to-browser latency; NULL for older rows) */
 	"ALTER TABLE candles ADD COLUMN last_event_time bigint;",
+	/* 5: the partition's counters, committed with its offset (exactly-once; serve's /metrics) */
+	"ALTER TABLE stream_offsets ADD COLUMN records bigint NOT NULL DEFAULT 0,"
+	" ADD COLUMN late bigint NOT NULL DEFAULT 0, ADD COLUMN dlq bigint NOT NULL DEFAULT 0;",
 };
 
 static const char *const staging =
@@ -97,6 +100,7 @@ typedef struct {
 	char group[128], topic[256];
 	int32_t partition;
 	int64_t next;
+	tf_stream_counts counts;
 } pg_offset;
 
 typedef struct {
@@ -344,13 +348,15 @@ static tf_err pg_put_state(tf_store *s, const char *group, const char *topic, in
 	return added(p, T_STATE);
 }
 
-static tf_err pg_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next)
+static tf_err pg_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next,
+			    const tf_stream_counts *counts)
 {
 	pg_store *p = (pg_store *)s;
 	for (int i = 0; i < p->noffsets; i++)
 		if (p->offsets[i].partition == partition && !strcmp(p->offsets[i].group, group) &&
 		    !strcmp(p->offsets[i].topic, topic)) {
 			p->offsets[i].next = next;
+			p->offsets[i].counts = *counts;
 			return TF_OK;
 		}
 	if (p->noffsets == PG_MAX_OFFSETS || strlen(group) >= 128 || strlen(topic) >= 256)
@@ -360,6 +366,7 @@ static tf_err pg_put_offset(tf_store *s, const char *group, const char *topic, i
 	snprintf(o->topic, sizeof o->topic, "%s", topic);
 	o->partition = partition;
 	o->next = next;
+	o->counts = *counts;
 	return TF_OK;
 }
 
@@ -388,14 +395,20 @@ static tf_err pg_commit(tf_store *s)
 		if (p->copy[t].len && (err = copy_in(p, t)))
 			break;
 	for (int i = 0; !err && i < p->noffsets; i++) {
-		char part[16], next[24];
-		snprintf(part, sizeof part, "%d", p->offsets[i].partition);
-		snprintf(next, sizeof next, "%lld", (long long)p->offsets[i].next);
-		const char *v[] = {p->offsets[i].group, p->offsets[i].topic, part, next};
+		const pg_offset *o = &p->offsets[i];
+		char part[16], next[24], rec[24], late[24], dlq[24];
+		snprintf(part, sizeof part, "%d", o->partition);
+		snprintf(next, sizeof next, "%lld", (long long)o->next);
+		snprintf(rec, sizeof rec, "%lld", (long long)o->counts.records);
+		snprintf(late, sizeof late, "%lld", (long long)o->counts.late);
+		snprintf(dlq, sizeof dlq, "%lld", (long long)o->counts.dlq);
+		const char *v[] = {o->group, o->topic, part, next, rec, late, dlq};
 		PGresult *res = PQexecParams(p->conn,
-					     "INSERT INTO stream_offsets VALUES($1,$2,$3,$4) ON CONFLICT (consumer_group, topic,"
-					     " \"partition\") DO UPDATE SET next_offset=EXCLUDED.next_offset",
-					     4, NULL, v, NULL, NULL, 0);
+					     "INSERT INTO stream_offsets(consumer_group, topic, \"partition\", next_offset, records,"
+					     " late, dlq) VALUES($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (consumer_group, topic,"
+					     " \"partition\") DO UPDATE SET next_offset=EXCLUDED.next_offset,"
+					     " records=EXCLUDED.records, late=EXCLUDED.late, dlq=EXCLUDED.dlq",
+					     7, NULL, v, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			err = fail(p, res, "upsert offset");
 		else
@@ -437,17 +450,21 @@ static tf_err exec_partition(pg_store *p, const char *sql, const char *group, co
 }
 
 static tf_err pg_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next,
-			    bool *found)
+			    tf_stream_counts *counts, bool *found)
 {
 	PGresult *res;
 	tf_err err = exec_partition((pg_store *)s,
-				    "SELECT next_offset FROM stream_offsets WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
+				    "SELECT next_offset, records, late, dlq FROM stream_offsets WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
 				    group, topic, partition, 0, PGRES_TUPLES_OK, "read offset", &res);
 	if (err)
 		return err;
 	*found = PQntuples(res) == 1;
-	if (*found)
+	if (*found) {
 		*next = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		counts->records = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		counts->late = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+		counts->dlq = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	}
 	PQclear(res);
 	return TF_OK;
 }

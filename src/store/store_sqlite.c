@@ -30,8 +30,9 @@ static const char *const stmt_sql[ST_N] = {
 	"INSERT OR REPLACE INTO alerts(id,symbol,kind,event_time,value,threshold,detail) VALUES(?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO rates(scope,window_end,size_ms,updates,updates_per_s,zscore,returns_hist) VALUES(?,?,?,?,?,?,?)",
 	"INSERT OR REPLACE INTO stream_state(consumer_group,topic,partition,symbol,state) VALUES(?,?,?,?,?)",
-	"INSERT OR REPLACE INTO stream_offsets(consumer_group,topic,partition,next_offset) VALUES(?,?,?,?)",
-	"SELECT next_offset FROM stream_offsets WHERE consumer_group=? AND topic=? AND partition=?",
+	"INSERT OR REPLACE INTO stream_offsets(consumer_group,topic,partition,next_offset,records,late,dlq) "
+	"VALUES(?,?,?,?,?,?,?)",
+	"SELECT next_offset,records,late,dlq FROM stream_offsets WHERE consumer_group=? AND topic=? AND partition=?",
 	"SELECT symbol,state FROM stream_state WHERE consumer_group=? AND topic=? AND partition=? ORDER BY symbol",
 };
 
@@ -64,6 +65,10 @@ static const char *const migration[] = {
 	" PRIMARY KEY(scope, window_end)) WITHOUT ROWID",
 	/* 4: event time of each candle's newest tick (tick-to-browser latency; NULL for older rows) */
 	"ALTER TABLE candles ADD COLUMN last_event_time INTEGER",
+	/* 5: the partition's counters, committed with its offset (exactly-once; serve's /metrics) */
+	"ALTER TABLE stream_offsets ADD COLUMN records INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE stream_offsets ADD COLUMN late INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE stream_offsets ADD COLUMN dlq INTEGER NOT NULL DEFAULT 0",
 };
 
 /* SQLite has one writer at a time; threads of this process queue here instead of sleeping in
@@ -154,9 +159,10 @@ static tf_err sq_put_state(tf_store *s, const char *group, const char *topic, in
 	return tf_sqb_state_add(&((sq_store *)s)->batch, group, topic, partition, symbol, blob, len);
 }
 
-static tf_err sq_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next)
+static tf_err sq_put_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t next,
+			    const tf_stream_counts *counts)
 {
-	return tf_sqb_offset_add(&((sq_store *)s)->batch, group, topic, partition, next);
+	return tf_sqb_offset_add(&((sq_store *)s)->batch, group, topic, partition, next, counts);
 }
 
 /* ---- executing a batch (inside BEGIN IMMEDIATE, writer held) ---- */
@@ -265,6 +271,9 @@ static tf_err exec_offset(sq_store *q, const tf_sqb_keyed *k)
 	const tf_sqb *b = &q->batch;
 	bind_gtp(st, tf_sqb_str(b, k->group), tf_sqb_str(b, k->topic), k->partition);
 	sqlite3_bind_int64(st, 4, k->next_offset);
+	sqlite3_bind_int64(st, 5, k->counts.records);
+	sqlite3_bind_int64(st, 6, k->counts.late);
+	sqlite3_bind_int64(st, 7, k->counts.dlq);
 	return step_done(q, st, "upsert offset");
 }
 
@@ -313,15 +322,19 @@ static tf_err sq_commit(tf_store *s)
 }
 
 static tf_err sq_get_offset(tf_store *s, const char *group, const char *topic, int32_t partition, int64_t *next,
-			    bool *found)
+			    tf_stream_counts *counts, bool *found)
 {
 	sq_store *q = (sq_store *)s;
 	sqlite3_stmt *st = q->st[ST_GET_OFFSET];
 	bind_gtp(st, group, topic, partition);
 	int rc = sqlite3_step(st);
 	*found = rc == SQLITE_ROW;
-	if (*found)
+	if (*found) {
 		*next = sqlite3_column_int64(st, 0);
+		counts->records = sqlite3_column_int64(st, 1);
+		counts->late = sqlite3_column_int64(st, 2);
+		counts->dlq = sqlite3_column_int64(st, 3);
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? TF_OK : fail(q, rc, "read offset");

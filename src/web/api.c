@@ -237,7 +237,7 @@ out:
 	return status;
 }
 
-static const char *g_by; /* sort key for qsort (loop thread only) */
+static _Thread_local const char *g_by; /* sort key for qsort (per query thread) */
 
 static double key(const tf_q_stats *s, bool *valid)
 {
@@ -454,6 +454,14 @@ static const struct {
 	{"/api/top", api_top},         {"/api/anomalies", api_anomalies}, {"/api/ticks", api_ticks},
 	{"/healthz", healthz},
 };
+
+bool tf_web_api_route(const char *path)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (!strcmp(path, routes[i].path))
+			return true;
+	return false;
+}
 
 int tf_web_api_handle(tf_query *q, const char *path, const char *query, tf_buf *body, bool *handled)
 {

@@ -17,8 +17,12 @@
 #include "base/buf.h"
 #include "store/query.h"
 
+/* Whether path (without query) is one of the routes above. */
+bool tf_web_api_route(const char *path);
+
 /* Answers an /api/ or /healthz request (path without query). Fills body (JSON) and returns the
- * HTTP status; *handled false when path is not an API route (the caller serves 404 or assets). */
+ * HTTP status; *handled false when path is not an API route (the caller serves 404 or assets).
+ * THREADING: any thread, with a q of its own (serve runs it on its query threads, web/pool.h). */
 int tf_web_api_handle(tf_query *q, const char *path, const char *query, tf_buf *body, bool *handled);
 
 /* One candle (with symbol and interval) / alert as a JSON object, as the API and SSE events use. */

@@ -51,7 +51,7 @@ _Static_assert(NIV == TF_WM_INTERVALS, "metrics count the polls of each interval
 
 struct tf_web_hub {
 	tf_loop *loop;
-	tf_query *q;
+	tf_web_pool *pool; /* the hub's own query thread */
 	tf_web_metrics *m;
 	tf_web_hub_cfg cfg;
 	int64_t boot;
@@ -60,13 +60,15 @@ struct tf_web_hub {
 	client *clients;
 	size_t nclients;
 	tf_timer poll_timer, hb_timer;
-	bool primed;
-	seen_list prev[NIV], cur;
-	int iv; /* interval being polled (for the candle callback) */
+	bool primed, polling, stopping;
+	uint64_t force_gen; /* counts forced polls (a force during a poll is not cleared by it) */
+	seen_list prev[NIV], cur; /* the query thread's while a poll is out */
 	int64_t alert_ids[ALERT_IDS];
 	size_t alert_next;
 	int64_t alert_since;
 	int64_t last_stats_ms, tick_newest, tick_window;
+	tf_q_partition *parts[2]; /* stream_offsets rows: [0] shown in /metrics, [1] being read */
+	size_t nparts[2], cap_parts[2];
 	tf_buf scratch;
 	/* the live bus: what it covers is not polled (see hub.h) */
 	tf_web_bus *bus;
@@ -212,7 +214,52 @@ void tf_web_hub_stream_closed(tf_web_hub *h, tf_http_stream *s, void *user)
 	free(c);
 }
 
-/* ---- the store poller ---- */
+/* ---- the store poller ----
+ *
+ * The queries run on the hub's own query thread (web/pool.h), never on the loop: one poll job at a
+ * time, built from the hub's state on the loop (which intervals the bus does not cover, where the
+ * alerts and ticks were last seen), run on the thread, and handed back to the loop which publishes
+ * what it found and arms the next poll:
+ *
+ *   timer --on_poll: job from the hub's state--> [thread] poll_run: queries, candle diffs
+ *     ^                                                  |
+ *     +---- poll_ms ---- poll_done: publish, metrics <---+
+ *
+ * While a job is out, the thread owns prev[], cur and parts[1]; the loop touches none of them. */
+
+#define MAX_POLL_ALERTS 500
+
+/* One SSE event found by the thread, published by the loop. */
+typedef struct {
+	const char *name;
+	char symbol[TF_SYMBOL_MAX];
+	size_t off, len; /* JSON in poll_job.json */
+} found_event;
+
+typedef struct {
+	tf_web_hub *h;
+	/* in: decided on the loop */
+	bool poll_iv[NIV], alerts, stats, primed;
+	int64_t alert_from, tick_since;
+	uint64_t force_gen;
+	/* out: filled on the thread */
+	tf_err err;
+	char why[256];
+	int iv;
+	found_event *ev;
+	size_t nev, cap_ev;
+	tf_buf json;
+	tf_q_alert alert_rows[MAX_POLL_ALERTS];
+	size_t nalerts;
+	int64_t count, newest, run_ns;
+} poll_job;
+
+static void poll_job_free(poll_job *j)
+{
+	free(j->ev);
+	tf_buf_free(&j->json);
+	free(j);
+}
 
 static int seen_cmp(const void *a, const void *b)
 {
@@ -221,9 +268,28 @@ static int seen_cmp(const void *a, const void *b)
 	return c ? c : (x->open_time > y->open_time) - (x->open_time < y->open_time);
 }
 
+static tf_err add_event(poll_job *j, const char *name, const char *symbol, size_t off)
+{
+	if (j->nev == j->cap_ev) {
+		size_t cap = j->cap_ev ? j->cap_ev * 2 : 64;
+		found_event *v = realloc(j->ev, cap * sizeof *v);
+		if (!v)
+			return TF_ERR_NOMEM;
+		j->ev = v;
+		j->cap_ev = cap;
+	}
+	found_event *e = &j->ev[j->nev++];
+	e->name = name;
+	snprintf(e->symbol, sizeof e->symbol, "%s", symbol);
+	e->off = off;
+	e->len = j->json.len - off;
+	return TF_OK;
+}
+
 static tf_err candle_seen(void *ud, const tf_q_candle *c)
 {
-	tf_web_hub *h = ud;
+	poll_job *j = ud;
+	tf_web_hub *h = j->h;
 	seen_list *l = &h->cur;
 	if (l->n == l->cap) {
 		if (l->cap >= MAX_POLL_ROWS)
@@ -239,46 +305,92 @@ static tf_err candle_seen(void *ud, const tf_q_candle *c)
 	snprintf(s->symbol, sizeof s->symbol, "%s", c->symbol);
 	s->open_time = c->open_time;
 	s->fp = c->updates * 2 + c->final;
-	if (!h->primed)
+	if (!j->primed)
 		return TF_OK;
-	seen *old = h->prev[h->iv].n ? bsearch(s, h->prev[h->iv].v, h->prev[h->iv].n, sizeof *s, seen_cmp) : NULL;
+	seen *old = h->prev[j->iv].n ? bsearch(s, h->prev[j->iv].v, h->prev[j->iv].n, sizeof *s, seen_cmp) : NULL;
 	if (old && old->fp == s->fp)
 		return TF_OK;
-	tf_buf_reset(&h->scratch);
-	tf_err err = tf_web_candle_json(&h->scratch, c);
+	size_t off = j->json.len;
+	tf_err err = tf_web_candle_json(&j->json, c);
 	if (err)
 		return err;
-	h->m->candle_updates++;
 	bool closed = c->final && (!old || !(old->fp & 1));
-	return tf_web_hub_publish(h, closed ? "candle_closed" : "candle", c->symbol, h->scratch.data, h->scratch.len);
+	return add_event(j, closed ? "candle_closed" : "candle", c->symbol, off);
 }
 
-static bool bus_covers(const tf_web_hub *h, int iv)
+static tf_err poll_candles(tf_query *q, poll_job *j)
 {
-	return h->bus_live && !h->force_poll && !h->bus_silent && (iv < 0 ? h->bus_alerts_seen : h->bus_candle_ms[iv] > 0);
-}
-
-static tf_err poll_candles(tf_web_hub *h)
-{
+	tf_web_hub *h = j->h;
 	for (int i = 0; i < NIV; i++) {
-		if (bus_covers(h, i))
+		if (!j->poll_iv[i])
 			continue;
-		h->m->candle_polls[i]++;
 		int64_t latest;
 		bool found;
-		tf_err err = tf_query_latest_time(h->q, intervals[i].name, &latest, &found);
+		tf_err err = tf_query_latest_time(q, intervals[i].name, &latest, &found);
 		if (err)
 			return err;
-		h->iv = i;
+		j->iv = i;
 		h->cur.n = 0;
-		if (found && (err = tf_query_candles_since(h->q, intervals[i].name, latest - intervals[i].ms, MAX_POLL_ROWS,
-							   candle_seen, h)))
+		if (found && (err = tf_query_candles_since(q, intervals[i].name, latest - intervals[i].ms, MAX_POLL_ROWS,
+							   candle_seen, j)))
 			return err;
 		seen_list t = h->prev[i];
 		h->prev[i] = h->cur;
 		h->cur = t;
 	}
 	return TF_OK;
+}
+
+static tf_err alert_row(void *ud, const tf_q_alert *a)
+{
+	poll_job *j = ud;
+	if (j->nalerts < MAX_POLL_ALERTS)
+		j->alert_rows[j->nalerts++] = *a;
+	return TF_OK;
+}
+
+static tf_err partition_seen(void *ud, const tf_q_partition *p)
+{
+	tf_web_hub *h = ud;
+	if (h->nparts[1] == h->cap_parts[1]) {
+		size_t cap = h->cap_parts[1] ? h->cap_parts[1] * 2 : 16;
+		if (cap > TF_WM_MAX_PARTITIONS)
+			return TF_OK; /* the query's LIMIT already stops here */
+		tf_q_partition *v = realloc(h->parts[1], cap * sizeof *v);
+		if (!v)
+			return TF_ERR_NOMEM;
+		h->parts[1] = v;
+		h->cap_parts[1] = cap;
+	}
+	h->parts[1][h->nparts[1]++] = *p;
+	return TF_OK;
+}
+
+/* On the query thread: every query of one poll. */
+static void poll_run(tf_query *q, void *arg)
+{
+	poll_job *j = arg;
+	int64_t t0 = tf_mono_ns();
+	tf_err err = poll_candles(q, j);
+	/* alerts may be committed slightly out of event-time order: look a minute back (the loop skips
+	 * known ids) */
+	if (!err && j->alerts)
+		err = tf_query_alerts(q, j->alert_from, MAX_POLL_ALERTS, alert_row, j);
+	if (!err && j->stats)
+		err = tf_query_tick_summary(q, j->tick_since, &j->count, &j->newest);
+	if (!err && j->stats) {
+		j->h->nparts[1] = 0;
+		err = tf_query_partitions(q, TF_WM_MAX_PARTITIONS, partition_seen, j->h);
+	}
+	j->err = err;
+	if (err)
+		snprintf(j->why, sizeof j->why, "%s", err == TF_ERR_NOMEM ? "out of memory" : tf_query_error(q));
+	j->run_ns = tf_mono_ns() - t0;
+}
+
+static bool bus_covers(const tf_web_hub *h, int iv)
+{
+	return h->bus_live && !h->force_poll && !h->bus_silent && (iv < 0 ? h->bus_alerts_seen : h->bus_candle_ms[iv] > 0);
 }
 
 /* Remembers a->id; false when it was known already (seen on the bus or by an earlier poll). */
@@ -291,24 +403,6 @@ static bool alert_new(tf_web_hub *h, const tf_q_alert *a)
 	if (a->event_time > h->alert_since)
 		h->alert_since = a->event_time;
 	return true;
-}
-
-static tf_err alert_seen(void *ud, const tf_q_alert *a)
-{
-	tf_web_hub *h = ud;
-	if (!alert_new(h, a) || !h->primed)
-		return TF_OK;
-	tf_buf_reset(&h->scratch);
-	tf_err err = tf_web_alert_json(&h->scratch, a);
-	return err ? err : tf_web_hub_publish(h, "alert", a->symbol, h->scratch.data, h->scratch.len);
-}
-
-static tf_err poll_alerts(tf_web_hub *h)
-{
-	if (bus_covers(h, -1))
-		return TF_OK;
-	/* alerts may be committed slightly out of event-time order: look a minute back, skip known ids */
-	return tf_query_alerts(h->q, h->alert_since - 60000, 500, alert_seen, h);
 }
 
 /* Once a second: the bus's counters, and whether a live bus went silent while the store changes
@@ -333,59 +427,137 @@ static void bus_watch(tf_web_hub *h, int64_t new_ticks)
 	h->bus_silent = silent;
 }
 
-static tf_err poll_stats(tf_web_hub *h)
+/* The partitions the thread read become the ones /metrics shows. */
+static void partitions_swap(tf_web_hub *h)
+{
+	tf_q_partition *v = h->parts[0];
+	size_t cap = h->cap_parts[0];
+	h->parts[0] = h->parts[1];
+	h->nparts[0] = h->nparts[1];
+	h->cap_parts[0] = h->cap_parts[1];
+	h->parts[1] = v;
+	h->cap_parts[1] = cap;
+	h->m->partitions = h->parts[0];
+	h->m->npartitions = h->nparts[0];
+}
+
+/* ",\"late\":N,\"dlq\":N,\"records_committed\":N" summed over every partition, or nulls before the
+ * stream committed anything. */
+static tf_err stats_counts(tf_web_hub *h, tf_buf *b)
+{
+	if (!h->nparts[0])
+		return tf_buf_appendf(b, ",\"late\":null,\"dlq\":null,\"records_committed\":null");
+	int64_t late = 0, dlq = 0, records = 0;
+	for (size_t i = 0; i < h->nparts[0]; i++) {
+		late += h->parts[0][i].late;
+		dlq += h->parts[0][i].dlq;
+		records += h->parts[0][i].records;
+	}
+	return tf_buf_appendf(b, ",\"late\":%" PRId64 ",\"dlq\":%" PRId64 ",\"records_committed\":%" PRId64, late, dlq,
+			      records);
+}
+
+/* On the loop, with the stats part of a finished poll. */
+static tf_err publish_stats(tf_web_hub *h, const poll_job *j)
 {
 	int64_t now = tf_mono_ms();
-	if (now - h->last_stats_ms < 1000)
-		return TF_OK;
-	int64_t count, newest;
-	tf_err err = tf_query_tick_summary(h->q, h->tick_newest, &count, &newest);
-	if (err)
-		return err;
 	double secs = h->last_stats_ms ? (double)(now - h->last_stats_ms) / 1000.0 : 0;
 	bool first = !h->last_stats_ms;
 	h->last_stats_ms = now;
 	if (!first) {
-		h->m->pipeline_records += count;
-		h->m->pipeline_records_per_s = secs > 0 ? (double)count / secs : 0;
+		h->m->pipeline_records += j->count;
+		h->m->pipeline_records_per_s = secs > 0 ? (double)j->count / secs : 0;
 	}
-	if (newest > h->tick_newest)
-		h->tick_newest = newest;
-	bus_watch(h, count);
+	if (j->newest > h->tick_newest)
+		h->tick_newest = j->newest;
+	partitions_swap(h);
+	bus_watch(h, j->count);
 	h->m->pipeline_newest_event_ms = h->tick_newest;
 	h->m->pipeline_lag_ms = h->tick_newest ? tf_now_ms() - h->tick_newest : 0;
 	if (first)
 		return TF_OK;
 	tf_buf_reset(&h->scratch);
-	err = tf_buf_appendf(&h->scratch,
-			     "{\"time\":%" PRId64 ",\"records_per_s\":%.3f,\"records_total\":%" PRId64
-			     ",\"newest_event_time\":%" PRId64 ",\"lag_ms\":%" PRId64 ",\"candle_updates\":%" PRId64
-			     ",\"sse_clients\":%zu,\"poll_ms\":%.3f,\"late\":null,\"dlq\":null,\"bus\":\"%s\"}",
-			     tf_now_ms(), h->m->pipeline_records_per_s, h->m->pipeline_records, h->tick_newest,
-			     h->m->pipeline_lag_ms, h->m->candle_updates, h->nclients, h->m->poll_last_s * 1000.0,
-			     !h->bus_configured ? "off" : h->bus_live && !h->bus_silent ? "live" : "polling");
+	tf_err err = tf_buf_appendf(&h->scratch,
+				    "{\"time\":%" PRId64 ",\"records_per_s\":%.3f,\"records_total\":%" PRId64
+				    ",\"newest_event_time\":%" PRId64 ",\"lag_ms\":%" PRId64 ",\"candle_updates\":%" PRId64
+				    ",\"sse_clients\":%zu,\"poll_ms\":%.3f,\"bus\":\"%s\"",
+				    tf_now_ms(), h->m->pipeline_records_per_s, h->m->pipeline_records, h->tick_newest,
+				    h->m->pipeline_lag_ms, h->m->candle_updates, h->nclients, h->m->poll_last_s * 1000.0,
+				    !h->bus_configured ? "off" : h->bus_live && !h->bus_silent ? "live" : "polling");
+	if (!err)
+		err = stats_counts(h, &h->scratch);
+	if (!err)
+		err = tf_buf_append(&h->scratch, "}", 1);
 	return err ? err : tf_web_hub_publish(h, "stats", "", h->scratch.data, h->scratch.len);
+}
+
+static void on_poll(tf_loop *l, void *ud);
+
+/* On the loop: what the thread found goes out; the next poll is armed. */
+static void poll_done(void *arg, bool ran)
+{
+	poll_job *j = arg;
+	tf_web_hub *h = j->h;
+	h->polling = false;
+	if (!ran || h->stopping) {
+		poll_job_free(j);
+		return;
+	}
+	h->m->polls++;
+	h->m->poll_last_s = (double)j->run_ns / 1e9;
+	for (int i = 0; i < NIV; i++)
+		h->m->candle_polls[i] += j->poll_iv[i];
+	tf_err err = j->err;
+	for (size_t i = 0; !err && i < j->nev; i++) {
+		h->m->candle_updates++;
+		err = tf_web_hub_publish(h, j->ev[i].name, j->ev[i].symbol, j->json.data + j->ev[i].off, j->ev[i].len);
+	}
+	for (size_t i = 0; !err && i < j->nalerts; i++) {
+		const tf_q_alert *a = &j->alert_rows[i];
+		if (!alert_new(h, a) || !j->primed)
+			continue;
+		tf_buf_reset(&h->scratch);
+		if (!(err = tf_web_alert_json(&h->scratch, a)))
+			err = tf_web_hub_publish(h, "alert", a->symbol, h->scratch.data, h->scratch.len);
+	}
+	if (!err && j->stats)
+		err = publish_stats(h, j);
+	if (err) {
+		if (!h->m->poll_errors++ || err != TF_ERR_AGAIN)
+			tf_warn("serve: store poll failed: %s", j->err ? j->why : tf_err_str(err));
+	} else {
+		h->primed = true;
+		if (h->force_gen == j->force_gen)
+			h->force_poll = false; /* (a force that came while the job was out stays) */
+	}
+	poll_job_free(j);
+	tf_timer_start(h->loop, &h->poll_timer, h->cfg.poll_ms, on_poll, h);
 }
 
 static void on_poll(tf_loop *l, void *ud)
 {
 	tf_web_hub *h = ud;
-	int64_t t0 = tf_mono_ns();
-	tf_err err = poll_candles(h);
-	if (!err)
-		err = poll_alerts(h);
-	if (!err)
-		err = poll_stats(h);
-	h->m->polls++;
-	h->m->poll_last_s = (double)(tf_mono_ns() - t0) / 1e9;
-	if (err) {
-		if (!h->m->poll_errors++ || err != TF_ERR_AGAIN)
-			tf_warn("serve: store poll failed: %s", tf_query_error(h->q));
-	} else {
-		h->primed = true;
-		h->force_poll = false;
+	poll_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		tf_timer_start(l, &h->poll_timer, h->cfg.poll_ms, on_poll, h);
+		return;
 	}
-	tf_timer_start(l, &h->poll_timer, h->cfg.poll_ms, on_poll, h);
+	j->h = h;
+	for (int i = 0; i < NIV; i++)
+		j->poll_iv[i] = !bus_covers(h, i);
+	j->alerts = !bus_covers(h, -1);
+	j->alert_from = h->alert_since - 60000;
+	j->stats = tf_mono_ms() - h->last_stats_ms >= 1000;
+	j->tick_since = h->tick_newest;
+	j->primed = h->primed;
+	j->force_gen = h->force_gen;
+	tf_buf_init(&j->json, 256u << 20);
+	if (tf_web_pool_submit(h->pool, poll_run, poll_done, j) != TF_OK) {
+		poll_job_free(j);
+		tf_timer_start(l, &h->poll_timer, h->cfg.poll_ms, on_poll, h);
+		return;
+	}
+	h->polling = true;
 }
 
 /* ---- the live bus (callbacks on the loop thread, see web/bus.h) ---- */
@@ -396,12 +568,18 @@ static void bus_state(void *ud, bool live)
 	h->bus_live = live;
 	h->m->bus_up = live;
 	h->force_poll = true; /* up: catch up on what was committed before the bus's start offsets */
+	h->force_gen++;
 	h->ticks_since_bus = 0; /* silence counts from here */
 	if (h->bus_last_ms)
 		h->bus_last_ms = tf_mono_ms();
 }
 
-static void bus_gap(void *ud) { ((tf_web_hub *)ud)->force_poll = true; }
+static void bus_gap(void *ud)
+{
+	tf_web_hub *h = ud;
+	h->force_poll = true;
+	h->force_gen++;
+}
 
 static void bus_candle(void *ud, const tf_q_candle *c)
 {
@@ -455,13 +633,13 @@ static void on_heartbeat(tf_loop *l, void *ud)
 	tf_timer_start(l, &h->hb_timer, h->cfg.heartbeat_ms, on_heartbeat, h);
 }
 
-tf_err tf_web_hub_new(tf_loop *l, tf_query *q, tf_web_metrics *m, const tf_web_hub_cfg *cfg, tf_web_hub **out)
+tf_err tf_web_hub_new(tf_loop *l, const char *store_url, tf_web_metrics *m, const tf_web_hub_cfg *cfg, tf_web_hub **out,
+		      char *why, size_t why_cap)
 {
 	tf_web_hub *h = calloc(1, sizeof *h);
 	if (!h)
 		return TF_ERR_NOMEM;
 	h->loop = l;
-	h->q = q;
 	h->m = m;
 	h->cfg = *cfg;
 	if (!h->cfg.poll_ms)
@@ -474,7 +652,9 @@ tf_err tf_web_hub_new(tf_loop *l, tf_query *q, tf_web_metrics *m, const tf_web_h
 	tf_buf_init(&h->scratch, 1u << 20);
 	tf_timer_init(&h->poll_timer);
 	tf_timer_init(&h->hb_timer);
-	tf_err err = tf_timer_start(l, &h->poll_timer, 0, on_poll, h);
+	tf_err err = tf_web_pool_new(l, store_url, 1, 2, &h->pool, why, why_cap);
+	if (!err)
+		err = tf_timer_start(l, &h->poll_timer, 0, on_poll, h);
 	if (!err)
 		err = tf_timer_start(l, &h->hb_timer, h->cfg.heartbeat_ms, on_heartbeat, h);
 	if (err) {
@@ -489,6 +669,8 @@ void tf_web_hub_free(tf_web_hub *h)
 {
 	if (!h)
 		return;
+	h->stopping = true;
+	tf_web_pool_free(h->pool); /* a poll still out is handed back (and dropped) here */
 	tf_timer_stop(h->loop, &h->poll_timer);
 	tf_timer_stop(h->loop, &h->hb_timer);
 	for (size_t i = 0; i < TF_HUB_RING; i++)
@@ -496,6 +678,8 @@ void tf_web_hub_free(tf_web_hub *h)
 	for (int i = 0; i < NIV; i++)
 		free(h->prev[i].v);
 	free(h->cur.v);
+	free(h->parts[0]);
+	free(h->parts[1]);
 	tf_buf_free(&h->scratch);
 	while (h->clients) {
 		client *c = h->clients;

@@ -5,7 +5,8 @@
  * and new alerts, each the moment it arrives. Whatever the bus does not carry, or while it is down,
  * the hub polls the store for (every poll_ms): the current and previous candle of each interval
  * (compared with the previous poll by updates count and final flag) and new alerts. Every second it
- * also reads pipeline statistics from the store (a `stats` event). Each change becomes one event with
+ * also reads pipeline statistics from the store (a `stats` event): ticks arriving, and the stream's
+ * committed record/late/DLQ counters per partition (also on /metrics). Each change becomes one event with
  * a sequence number, kept in a ring of the last TF_HUB_RING events.
  *
  * Bus and polling (per interval; alerts alike):
@@ -20,7 +21,7 @@
  * reconnecting with Last-Event-ID gets the events it missed from the ring; when they are gone (or
  * the id is from an earlier serve process) it gets one `reset` event and reloads its data. A client
  * with more than max_queued bytes unsent is dropped (it reconnects and resumes).
- * THREADING: loop thread only. */
+ * THREADING: loop thread only (the store queries run on the hub's query thread, see hub.c). */
 #ifndef TF_WEB_HUB_H
 #define TF_WEB_HUB_H
 
@@ -31,6 +32,7 @@
 #include "store/query.h"
 #include "web/bus.h"
 #include "web/metrics.h"
+#include "web/pool.h"
 
 #define TF_HUB_RING 8192
 #define TF_HUB_MAX_CLIENTS 4096
@@ -43,8 +45,11 @@ typedef struct {
 	size_t max_queued;    /* 0 = 4 MiB */
 } tf_web_hub_cfg;
 
-/* Starts polling q on l. q and m are borrowed. TF_ERR_NOMEM. */
-tf_err tf_web_hub_new(tf_loop *l, tf_query *q, tf_web_metrics *m, const tf_web_hub_cfg *cfg, tf_web_hub **out);
+/* Starts polling the store at store_url on l, with the queries on a thread and read connection of
+ * the hub's own (web/pool.h), so the loop never waits for the store. m is borrowed. Errors of
+ * tf_web_pool_new (why says which), TF_ERR_NOMEM. */
+tf_err tf_web_hub_new(tf_loop *l, const char *store_url, tf_web_metrics *m, const tf_web_hub_cfg *cfg, tf_web_hub **out,
+		      char *why, size_t why_cap);
 /* Stops the timers and frees; streams must already be closed (tf_http_server_free first). */
 void tf_web_hub_free(tf_web_hub *h);
 

@@ -1,5 +1,7 @@
 /* metrics.c — Prometheus text exposition of serve's counters (see metrics.h). */
+#include <inttypes.h>
 #include <string.h>
+#include <stddef.h>
 
 #include "web/metrics.h"
 
@@ -35,6 +37,54 @@ void tf_web_metrics_request(tf_web_metrics *m, int route, int status, double sec
 		}
 	m->latency_count++;
 	m->latency_sum_s += seconds;
+}
+
+/* A label value as the exposition format wants it: backslash, double quote and newline escaped. */
+static tf_err label(tf_buf *o, const char *v)
+{
+	tf_err err = TF_OK;
+	for (; *v && !err; v++)
+		err = *v == '\\' ? tf_buf_append(o, "\\\\", 2)
+		      : *v == '"' ? tf_buf_append(o, "\\\"", 2)
+		      : *v == '\n' ? tf_buf_append(o, "\\n", 2)
+				   : tf_buf_append(o, v, 1);
+	return err;
+}
+
+/* The stream's counters per consumer group, topic and partition: the partition is the unit the
+ * stream commits exactly once, so these are exact per series; sum() gives the pipeline's totals. */
+static tf_err render_partitions(const tf_web_metrics *m, tf_buf *o)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} fam[] = {
+		{"tickflow_stream_records_total", "Records the stream consumed and committed (exactly-once, from the store).",
+		 offsetof(tf_q_partition, records)},
+		{"tickflow_stream_late_records_total", "Ticks the stream dropped as late (each also sent to the dead-letter topic).",
+		 offsetof(tf_q_partition, late)},
+		{"tickflow_stream_dlq_records_total", "Records the stream sent to the dead-letter topic (late, undecodable, out of range).",
+		 offsetof(tf_q_partition, dlq)},
+	};
+	tf_err err = TF_OK;
+	for (size_t f = 0; f < sizeof fam / sizeof fam[0] && !err; f++) {
+		err = tf_buf_appendf(o, "# HELP %s %s\n# TYPE %s counter\n", fam[f].name, fam[f].help, fam[f].name);
+		for (size_t i = 0; i < m->npartitions && !err; i++) {
+			const tf_q_partition *p = &m->partitions[i];
+			int64_t v;
+			memcpy(&v, (const char *)p + fam[f].off, sizeof v);
+			err = tf_buf_appendf(o, "%s{group=\"", fam[f].name);
+			if (!err)
+				err = label(o, p->group);
+			if (!err)
+				err = tf_buf_appendf(o, "\",topic=\"");
+			if (!err)
+				err = label(o, p->topic);
+			if (!err)
+				err = tf_buf_appendf(o, "\",partition=\"%d\"} %" PRId64 "\n", (int)p->partition, v);
+		}
+	}
+	return err;
 }
 
 tf_err tf_web_metrics_render(const tf_web_metrics *m, tf_buf *o)
@@ -102,6 +152,15 @@ tf_err tf_web_metrics_render(const tf_web_metrics *m, tf_buf *o)
 	for (int i = 0; !err && i < TF_WM_INTERVALS; i++)
 		err = tf_buf_appendf(o, "tickflow_store_candle_polls_total{interval=\"%s\"} %lld\n", iv[i],
 				     (long long)m->candle_polls[i]);
+	if (!err)
+		err = render_partitions(m, o);
+	if (!err)
+		err = tf_buf_appendf(o,
+				     "# HELP tickflow_api_queue API requests waiting for a query thread.\n"
+				     "# TYPE tickflow_api_queue gauge\ntickflow_api_queue %" PRId64 "\n"
+				     "# HELP tickflow_api_rejected_total API requests answered 503 because the query queue was full.\n"
+				     "# TYPE tickflow_api_rejected_total counter\ntickflow_api_rejected_total %" PRId64 "\n",
+				     m->api_queued, m->api_rejected);
 	if (!err && m->bus_configured)
 		err = tf_buf_appendf(
 			o,

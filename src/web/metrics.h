@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "store/query.h"
 
 enum { TF_WM_SYMBOLS, TF_WM_CANDLES, TF_WM_OVERVIEW, TF_WM_TOP, TF_WM_ANOMALIES, TF_WM_TICKS, TF_WM_STREAM,
        TF_WM_HEALTHZ, TF_WM_METRICS, TF_WM_ASSET, TF_WM_LOGIN, TF_WM_OTHER, TF_WM_ROUTES };
@@ -28,7 +29,15 @@ typedef struct {
 	int64_t bus_configured, bus_up, bus_messages, bus_rejected, bus_dropped, bus_reconnects;
 	int64_t candle_updates_bus;               /* candle events that came from the bus */
 	int64_t candle_polls[TF_WM_INTERVALS];    /* candle change queries run, per interval (1m, 5m, 1h) */
+	/* the stream's committed per-partition counters (store table stream_offsets), read once a second;
+	 * partitions is borrowed from the hub (npartitions rows, at most TF_WM_MAX_PARTITIONS) */
+	const tf_q_partition *partitions;
+	size_t npartitions;
+	/* API requests and the query threads (web/pool.h) */
+	int64_t api_queued, api_rejected;
 } tf_web_metrics;
+
+#define TF_WM_MAX_PARTITIONS 1024 /* rows of stream_offsets exposed (bounds the /metrics size) */
 
 /* Route index of an HTTP path (TF_WM_OTHER when unknown). */
 int tf_web_metrics_route(const char *path);

@@ -1,7 +1,12 @@
 /* serve_cmd.c — `tickflow serve`: the dashboard page (embedded assets), the JSON API (api.c), the
  * SSE live bus (hub.c) and /metrics (metrics.c) on one HTTP server (net/http_server.h, the same
  * server the exchange simulator uses). Routing, the optional token, and a clean stop on
- * SIGINT/SIGTERM live here. */
+ * SIGINT/SIGTERM live here.
+ *
+ * API requests are validated for routing on the loop and answered by a query thread
+ * (web/pool.h): the loop defers the response (tf_http_resp_defer) and finishes it when the job comes
+ * back, so SSE events keep flowing while a slow query runs. A full queue answers 503 at once. */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -19,13 +24,89 @@
 #include "web/bus.h"
 #include "web/hub.h"
 #include "web/metrics.h"
+#include "web/pool.h"
+
+#define MAX_RESPONSE (32u << 20)
+#define DEFERRED (-1) /* route(): the response comes later */
 
 typedef struct {
-	tf_query *q;
+	tf_web_pool *pool; /* API queries */
 	tf_web_hub *hub;
 	tf_web_metrics m;
 	const char *token;
 } serve;
+
+/* One API request on its way through the query pool. */
+typedef struct {
+	serve *sv;
+	tf_http_deferred *d;
+	char *path, *query; /* copies: the request's strings live only during the handler */
+	tf_buf body;
+	int status, route;
+	int64_t t0;
+} api_job;
+
+static void api_job_free(api_job *j)
+{
+	free(j->path);
+	free(j->query);
+	tf_buf_free(&j->body);
+	free(j);
+}
+
+static void api_run(tf_query *q, void *arg)
+{
+	api_job *j = arg;
+	bool handled;
+	j->status = tf_web_api_handle(q, j->path, j->query, &j->body, &handled);
+}
+
+static void api_done(void *arg, bool ran)
+{
+	api_job *j = arg;
+	if (!ran) {
+		tf_buf_reset(&j->body);
+		tf_buf_appendf(&j->body, "{\"error\":\"server stopping\"}");
+		j->status = 503;
+	}
+	if (j->d)
+		tf_http_deferred_finish(j->d, j->status, j->body.data, j->body.len);
+	tf_web_metrics_request(&j->sv->m, j->route, j->status, (double)(tf_mono_ns() - j->t0) / 1e9);
+	api_job_free(j);
+}
+
+/* Queues an API request for a query thread; 503 with a JSON error when the queue is full. */
+static int api_defer(serve *sv, const tf_http_request *req, tf_http_resp *resp)
+{
+	tf_buf *b = tf_http_resp_body(resp);
+	tf_http_resp_header(resp, "Content-Type", "application/json");
+	api_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->path = strdup(req->path)) || !(j->query = strdup(req->query ? req->query : ""))) {
+		if (j)
+			api_job_free(j);
+		tf_buf_appendf(b, "{\"error\":\"out of memory\"}");
+		return 503;
+	}
+	j->sv = sv;
+	j->route = tf_web_metrics_route(req->path);
+	j->t0 = tf_mono_ns();
+	tf_buf_init(&j->body, MAX_RESPONSE);
+	tf_err err = tf_web_pool_submit(sv->pool, api_run, api_done, j);
+	if (err) {
+		api_job_free(j);
+		sv->m.api_rejected++;
+		tf_http_resp_header(resp, "Retry-After", "1");
+		tf_buf_appendf(b, "{\"error\":\"%s\"}", err == TF_ERR_TOO_BIG ? "server busy: too many queries waiting; retry" : "out of memory");
+		return 503;
+	}
+	if (tf_http_resp_defer(resp, &j->d) != TF_OK) {
+		/* the job is queued and will run; without a response to finish, it only frees itself */
+		tf_buf_appendf(b, "{\"error\":\"out of memory\"}");
+		j->d = NULL;
+		return 503;
+	}
+	return DEFERRED;
+}
 
 static void stop_loop(void *loop) { tf_loop_stop(loop); } /* async-signal-safe */
 
@@ -116,15 +197,12 @@ static int route(serve *sv, const tf_http_request *req, const char *body, size_t
 		return tf_web_hub_subscribe(sv->hub, req, resp);
 	if (!strcmp(req->path, "/metrics")) {
 		tf_http_resp_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+		sv->m.api_queued = (int64_t)tf_web_pool_queued(sv->pool);
 		tf_web_metrics_render(&sv->m, b);
 		return 200;
 	}
-	bool handled;
-	int status = tf_web_api_handle(sv->q, req->path, req->query, b, &handled);
-	if (handled) {
-		tf_http_resp_header(resp, "Content-Type", "application/json");
-		return status;
-	}
+	if (tf_web_api_route(req->path))
+		return api_defer(sv, req, resp);
 	for (size_t i = 0; i < tf_web_nassets; i++)
 		if (!strcmp(req->path, tf_web_assets[i].path)) {
 			tf_http_resp_header(resp, "Content-Type", tf_web_assets[i].type);
@@ -143,6 +221,8 @@ static void handler(void *ud, const tf_http_request *req, const char *body, size
 	int64_t t0 = tf_mono_ns();
 	tf_http_resp_header(resp, "X-Content-Type-Options", "nosniff");
 	int status = route(sv, req, body, len, resp);
+	if (status == DEFERRED)
+		return; /* api_done finishes it and counts it */
 	if (status)
 		tf_http_resp_status(resp, status);
 	else
@@ -166,7 +246,7 @@ static bool loopback(const char *listen)
 int tf_cmd_serve(int argc, char **argv)
 {
 	const char *store_url, *http, *token, *brokers, *candles_topic, *alerts_topic;
-	int64_t poll_ms, hb_ms, max_conns;
+	int64_t poll_ms, hb_ms, max_conns, query_threads, query_queue;
 	tf_opt opts[] = {
 		{"store", TF_OPT_STR, "sqlite:tickflow.db", "sqlite:PATH or postgresql://user@host:port/db (read)", &store_url, 0, 0, NULL},
 		{"http", TF_OPT_STR, "127.0.0.1:8080", "address of the dashboard, API and /metrics (host:port; port 0 = any)", &http, 0, 0, NULL},
@@ -177,6 +257,8 @@ int tf_cmd_serve(int argc, char **argv)
 		{"candles-topic", TF_OPT_STR, "candles.1m", "live bus: topic of changed candles (stream --candles-topic)", &candles_topic, 0, 0, NULL},
 		{"alerts-topic", TF_OPT_STR, "alerts", "live bus: topic of new alerts (stream --alerts-topic; \"\" = poll the store for alerts)", &alerts_topic, 0, 0, NULL},
 		{"max-connections", TF_OPT_INT, "2048", "open connections at most (HTTP and SSE)", &max_conns, 1, 100000, NULL},
+		{"query-threads", TF_OPT_INT, "2", "threads (each with its own store connection) answering API requests", &query_threads, 1, 64, NULL},
+		{"query-queue", TF_OPT_INT, "64", "API requests waiting for a query thread at most; beyond, 503 at once", &query_queue, 1, 100000, NULL},
 		{NULL, 0, NULL, NULL, NULL, 0, 0, NULL},
 	};
 	tf_cmd_spec spec = {"serve", "dashboard, HTTP API, Server-Sent Events and /metrics over the store",
@@ -208,8 +290,6 @@ int tf_cmd_serve(int argc, char **argv)
 	tf_store *st = NULL;
 	tf_err err = tf_store_open(store_url, &st, why, sizeof why);
 	tf_store_close(st);
-	if (!err)
-		err = tf_query_open(store_url, &sv.q, why, sizeof why);
 	if (err) {
 		fprintf(stderr, "tickflow serve: cannot open store %s: %s\n", store_url, why);
 		return err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
@@ -217,8 +297,12 @@ int tf_cmd_serve(int argc, char **argv)
 	if (tf_loop_new(&loop) != TF_OK)
 		goto out;
 	tf_web_hub_cfg hc = {poll_ms, hb_ms, 0};
-	if (tf_web_hub_new(loop, sv.q, &sv.m, &hc, &sv.hub) != TF_OK)
+	if ((err = tf_web_pool_new(loop, store_url, (int)query_threads, (size_t)query_queue, &sv.pool, why, sizeof why)) ||
+	    (err = tf_web_hub_new(loop, store_url, &sv.m, &hc, &sv.hub, why, sizeof why))) {
+		fprintf(stderr, "tickflow serve: cannot open store %s: %s\n", store_url, why);
+		rc = err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;
 		goto out;
+	}
 	if (brokers && *brokers) {
 		tf_web_bus_sink sink;
 		tf_web_hub_bus_sink(sv.hub, &sink);
@@ -239,7 +323,7 @@ int tf_cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	tf_info("serve: http://%s%s (port %u), store %s", http, token ? " (token required)" : "",
-		(unsigned)tf_http_server_port(srv), tf_query_kind(sv.q));
+		(unsigned)tf_http_server_port(srv), strncmp(store_url, "sqlite:", 7) ? "postgresql" : "sqlite");
 	tf_run_on_stop(stop_loop, loop);
 	tf_run_signals();
 	tf_run_ready();
@@ -248,9 +332,9 @@ int tf_cmd_serve(int argc, char **argv)
 out:
 	tf_run_on_stop(NULL, NULL);
 	tf_web_bus_stop(bus); /* the loop no longer runs: a drain it posted is dropped, not run */
+	tf_web_pool_free(sv.pool); /* answers what is still deferred while the connections exist */
 	tf_http_server_free(srv);
 	tf_web_hub_free(sv.hub);
 	tf_loop_free(loop);
-	tf_query_close(sv.q);
 	return rc;
 }

@@ -134,7 +134,21 @@ try {
   // ---- Pipeline: live stats charts ----
   await tab('pipeline');
   await page.waitForFunction(() => /\d/.test(document.querySelector('[data-metric="records_per_s"]')?.textContent || ''));
-  check(await page.$$eval('#tab-pipeline canvas', (c) => c.length) >= 4, 'pipeline charts drawn');
+  check(await page.$$eval('#tab-pipeline canvas', (c) => c.length) >= 6, 'pipeline charts drawn');
+  // late and dead-lettered records: the page shows what /metrics says (summed over partitions), and
+  // that is what the dead-letter topic holds; the stream may still be committing, so wait for agreement
+  const sumMetric = (text, name) => [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+  const dlqTopic = () => execFileSync('kcat', ['-C', '-b', `127.0.0.1:${BP}`, '-t', 'ticks.dlq', '-o', 'beginning', '-e', '-q', '-f', '%o\n'],
+    { timeout: 30000 }).toString().split('\n').filter(Boolean).length;
+  let agree = null;
+  for (const end = Date.now() + T; !agree && Date.now() < end; await page.waitForTimeout(500)) {
+    const text = await (await fetch(`${U}/metrics`)).text();
+    const m = { late: sumMetric(text, 'tickflow_stream_late_records_total'), dlq: sumMetric(text, 'tickflow_stream_dlq_records_total') };
+    const shown = await page.evaluate(() => ({ late: document.querySelector('[data-metric="late"]')?.dataset.value, dlq: document.querySelector('[data-metric="dlq"]')?.dataset.value }));
+    const topic = dlqTopic();
+    if (m.dlq > 0 && m.late > 0 && Number(shown.late) === m.late && Number(shown.dlq) === m.dlq && topic === m.dlq) agree = { ...m, topic };
+  }
+  check(agree, `Pipeline shows late ${agree?.late} and DLQ ${agree?.dlq} = /metrics = ${agree?.topic} records in ticks.dlq`);
   await page.waitForTimeout(1200);
   await shot('pipeline');
 

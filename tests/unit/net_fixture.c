@@ -44,6 +44,35 @@ const char *net_fixture_certs(void)
 
 /* ---- the echo application ---- */
 
+/* /later?x=V: answered 50 ms after the handler returned (a deferred response) with "later=V" */
+typedef struct {
+	tf_timer t;
+	tf_http_deferred *d;
+	char text[80];
+} later;
+
+static void later_fire(tf_loop *l, void *ud)
+{
+	later *w = ud;
+	tf_http_deferred_finish(w->d, 200, w->text, strlen(w->text));
+	free(w);
+}
+
+static void defer_later(net_fixture *f, const tf_http_request *req, tf_http_resp *r)
+{
+	char v[64] = "";
+	later *w = calloc(1, sizeof *w);
+	if (!w || tf_http_resp_defer(r, &w->d) != TF_OK) {
+		free(w);
+		tf_http_resp_status(r, 503);
+		return;
+	}
+	tf_http_query_get(req->query, "x", v, sizeof v, NULL);
+	snprintf(w->text, sizeof w->text, "later=%s", v);
+	tf_timer_init(&w->t);
+	tf_timer_start(f->loop, &w->t, 50, later_fire, w);
+}
+
 static void handler(void *ud, const tf_http_request *req, const char *body, size_t blen, tf_http_resp *r)
 {
 	tf_buf *b = tf_http_resp_body(r);
@@ -60,6 +89,9 @@ static void handler(void *ud, const tf_http_request *req, const char *body, size
 			tf_http_resp_status(r, 400);
 			tf_buf_appendf(b, "{\"code\":-1100,\"msg\":\"missing x\"}");
 		}
+	} else if (!strcmp(req->path, "/later")) {
+		tf_http_resp_header(r, "Content-Type", "text/plain");
+		defer_later(ud, req, r);
 	} else if (!strcmp(req->path, "/limited")) {
 		tf_http_resp_status(r, 429);
 		tf_http_resp_header(r, "Retry-After", "7");

@@ -53,6 +53,39 @@ TF_TEST(net_server_answers_pipelined_requests_in_order)
 	TF_CHECK(strstr(d - 40, "Connection: close") != NULL || strstr(rbuf, "Connection: close"));
 }
 
+static int status_of(uint16_t port, const char *req);
+
+TF_TEST(net_server_finishes_deferred_responses_in_order)
+{
+	net_fixture f;
+	TF_CHECK(net_fixture_start(&f, false, NULL));
+	/* a deferred response holds back the pipelined one behind it, which is answered after it */
+	int fd = net_raw_connect(f.port);
+	const char *reqs = "GET /later?x=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+			   "GET /q?x=2 HTTP/1.1\r\nHost: x\r\n\r\n"
+			   "HEAD /later?x=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	bool ok = fd >= 0 && net_raw_send(fd, reqs, strlen(reqs));
+	size_t n = ok ? net_raw_read(fd, rbuf, sizeof rbuf, 3000) : 0; /* until the server closes */
+	const char *a = strstr(rbuf, "later=1"), *b = strstr(rbuf, "x=2"), *c = b ? strstr(b, "HTTP/1.1 200 OK") : NULL;
+	bool typed = strstr(rbuf, "Content-Type: text/plain\r\nContent-Length: 7") != NULL;
+	if (fd >= 0)
+		close(fd);
+	/* a client that leaves before its deferred response: the server finishes it into nothing */
+	fd = net_raw_connect(f.port);
+	const char *gone = "GET /later?x=4 HTTP/1.1\r\nHost: x\r\n\r\n";
+	ok = fd >= 0 && net_raw_send(fd, gone, strlen(gone));
+	if (fd >= 0)
+		close(fd);
+	usleep(150000);
+	int after = status_of(f.port, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	net_fixture_stop(&f);
+	TF_CHECK(n > 0 && a && b && c && a < b);
+	TF_CHECK(typed);                          /* headers set before deferring are kept */
+	TF_CHECK(strstr(rbuf, "later=3") == NULL); /* HEAD: no body */
+	TF_CHECK(ok);
+	TF_CHECK_EQ_INT(after, 200);
+}
+
 static int status_of_n(uint16_t port, const char *req, size_t len)
 {
 	int fd = net_raw_connect(port);

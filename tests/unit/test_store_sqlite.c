@@ -80,7 +80,8 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	TF_CHECK_EQ_INT(tf_store_put_alert(s, &a), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "ticks", 3, "", "\x01\x00\x02", 3), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "ticks", 3, "BTCUSDT", "abc", 3), TF_OK);
-	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1234), TF_OK);
+	tf_stream_counts cnt = {1234, 7, 9};
+	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1234, &cnt), TF_OK);
 	tf_rate_row rate = {"p3", 1700000005000, 60000, 120, 2.0, {false, 0}, {1, 2, 3, 4, 5, 6, 7, 8}};
 	TF_CHECK_EQ_INT(tf_store_put_rate(s, &rate), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
@@ -95,31 +96,36 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	r = candle(1700000000000, 2600000, true);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
-	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1300), TF_OK);
+	cnt = (tf_stream_counts){1300, 8, 11};
+	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1300, &cnt), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
 	CHECK_Q(path, "SELECT count(*) || ' ' || close || ' ' || final FROM candles", "1 0.02600000 1");
 	/* rollback: nothing of the batch stays, not even the offset */
 	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
 	r = candle(1700000060000, 2700000, false);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
-	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 9999), TF_OK);
+	cnt = (tf_stream_counts){9999, 99, 99};
+	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 9999, &cnt), TF_OK);
 	tf_store_rollback(s);
 	CHECK_Q(path, "SELECT count(*) FROM candles", "1");
 	int64_t next = 0;
 	bool found = false;
-	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &found), TF_OK);
+	tf_stream_counts got;
+	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &got, &found), TF_OK);
 	TF_CHECK(found && next == 1300);
-	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 4, &next, &found), TF_OK);
-	TF_CHECK(!found);
+	TF_CHECK(got.records == 1300 && got.late == 8 && got.dlq == 11); /* the committed counters, not the rolled back */
+	CHECK_Q(path, "SELECT records || ' ' || late || ' ' || dlq FROM stream_offsets", "1300 8 11");
+	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 4, &next, &got, &found), TF_OK);
+	TF_CHECK(!found && got.records == 0 && got.late == 0 && got.dlq == 0);
 	tf_store_close(s);
 	/* reopen: migrations are not run twice; state comes back in order */
 	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
 	CHECK_Q(path, "SELECT count(*) FROM schema_version", TF_STR(TF_STORE_SCHEMA_VERSION));
 	TF_CHECK_EQ_INT(tf_store_reset_partition(s, "g", "ticks", 4), TF_OK);
-	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &found), TF_OK);
-	TF_CHECK(found && next == 1300);
+	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &got, &found), TF_OK);
+	TF_CHECK(found && next == 1300 && got.dlq == 11);
 	TF_CHECK_EQ_INT(tf_store_reset_partition(s, "g", "ticks", 3), TF_OK);
-	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &found), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, NULL, &found), TF_OK);
 	TF_CHECK(!found);
 	CHECK_Q(path, "SELECT count(*) FROM stream_state", "0");
 	TF_CHECK_EQ_INT(tf_store_delete_ticks_before(s, 1700000000124), TF_OK);
@@ -207,7 +213,7 @@ TF_TEST(store_sqlite_batch_order_and_lock)
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
 	r = candle(1700000000000, 2600000, true);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
-	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 0, 5), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 0, 5, NULL), TF_OK);
 	/* the open batch holds no lock: another writer gets it at once; nothing is written yet */
 	sqlite3 *other;
 	TF_CHECK_EQ_INT(sqlite3_open(path, &other), SQLITE_OK);
