@@ -1,7 +1,9 @@
 /* engine_throughput.c — the stream engine from memory on one core (no broker, no store).
  *
- * Builds 2,000,000 miniTicker records of 2,000 simulated symbols (tf_sim, one element JSON a record
- * as the ticks topic holds them), then times over the same bytes (best of REPEAT runs):
+ * Builds 2,000,000 miniTicker records of N simulated symbols (tf_sim, one element JSON a record
+ * as the ticks topic holds them; N = 2,000 and then 20,000 unless --symbols N is given — the sim
+ * knows 5,000 names, so above that each frame is repeated with the symbols renamed Z1..., Z2...,
+ * which keeps the engine's table N symbols wide), then times over the same bytes (best of REPEAT runs):
  *   decode only      tf_market_decode_ws per record (the single-record fast path of
  *                    decode_mini_fast.c), and tf_market_decode_ws_reference (jsmn) as the peer
  *   engine only      tf_engine_add on pre-decoded ticks (1m,5m,1h windows, alerts, drained with
@@ -10,7 +12,7 @@
  *                    fast path and with the jsmn reference path
  * and prints records/s with the ratio to the 3,000,000 records/s per core target and to the jsmn
  * path measured in the same run.
- *   engine_throughput --jsonl FILE   also writes the records to FILE (one per line) and prints the
+ *   engine_throughput [--symbols N] [--jsonl FILE]   --jsonl also writes the records to FILE (one per line) and prints the
  *                    time to read FILE and compute 1-minute candles, for bench/engine_duckdb.sh. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +25,15 @@
 #include "market/market.h"
 #include "market/market_int.h"
 
-#define NSYM 2000
 #define NREC 2000000
+#define SIM_MAX_SYMBOLS 5000
 #define REPEAT 3 /* best of: the machine may be shared */
 
 typedef struct {
 	tf_buf *lines;
 	size_t *offs;
 	size_t n;
+	int copy; /* 0: the sim's names; c > 0: "Z<c>" before each name */
 } collect_ctx;
 
 static double now_s(void)
@@ -55,7 +58,17 @@ static tf_err split_el(void *ud, const tf_tick *t)
 	if (c->n == NREC)
 		return TF_OK;
 	c->offs[c->n++] = c->lines->len;
-	tf_buf_append(c->lines, t->raw, t->raw_len);
+	const char *sym = c->copy ? memmem(t->raw, t->raw_len, "\"s\":\"", 5) : NULL;
+	if (!sym)
+		tf_buf_append(c->lines, t->raw, t->raw_len);
+	else {
+		char pre[16];
+		size_t at = (size_t)(sym - t->raw) + 5;
+		int n = snprintf(pre, sizeof pre, "Z%d", c->copy);
+		tf_buf_append(c->lines, t->raw, at);
+		tf_buf_append(c->lines, pre, (size_t)n);
+		tf_buf_append(c->lines, t->raw + at, t->raw_len - at);
+	}
 	return tf_buf_append(c->lines, "\n", 1);
 }
 
@@ -87,6 +100,7 @@ typedef struct {
 	tf_tick *ticks;
 	const tf_engine_cfg *cfg;
 	size_t rows;
+	size_t symbols; /* distinct symbols the engine saw */
 } run_ctx;
 
 /* Decodes every record into one reused tick. */
@@ -114,6 +128,9 @@ static void run_engine(run_ctx *c, decode_fn unused)
 			drain(e, &c->rows);
 	}
 	drain(e, &c->rows);
+	tf_engine_stats st;
+	tf_engine_stats_get(e, &st);
+	c->symbols = st.symbols;
 	tf_engine_free(e);
 }
 
@@ -161,12 +178,14 @@ static void row(const char *name, double s, double peer_s)
 	printf("\n");
 }
 
-int main(int argc, char **argv)
+/* Builds the records of nsym symbols and prints the table; with jsonl also the file run. */
+static int bench_one(int nsym, const char *jsonl)
 {
+	int simsym = nsym < SIM_MAX_SYMBOLS ? nsym : SIM_MAX_SYMBOLS, copies = (nsym + simsym - 1) / simsym;
 	tf_sim_config sc;
 	memset(&sc, 0, sizeof sc);
 	sc.seed = 42;
-	sc.nsymbols = NSYM;
+	sc.nsymbols = simsym;
 	sc.start_ms = 1700000000000LL;
 	tf_sim *sim;
 	if (tf_sim_new(&sc, &sim))
@@ -176,19 +195,22 @@ int main(int argc, char **argv)
 	tf_buf_init(&lines, 1u << 30);
 	size_t *offs = malloc((NREC + 1) * sizeof *offs);
 	tf_tick *ticks = malloc(NREC * sizeof *ticks);
-	collect_ctx c = {&lines, offs, 0};
+	if (!offs || !ticks)
+		return 1;
+	collect_ctx c = {&lines, offs, 0, 0};
 	int64_t t = sc.start_ms;
 	while (c.n < NREC) {
 		size_t nrec;
 		tf_buf_reset(&frame);
 		t += 1000;
-		if (tf_sim_next_frame(sim, t, NSYM, &frame, &nrec))
+		if (tf_sim_next_frame(sim, t, (size_t)simsym, &frame, &nrec))
 			return 1;
 		tf_tick_handler h = {split_el, NULL, &c};
 		tf_msg_kind kind;
 		tf_decode_err derr;
-		if (nrec && tf_market_decode_ws(frame.data, frame.len, &kind, &h, &derr))
-			return 1;
+		for (c.copy = 0; nrec && c.copy < copies; c.copy++)
+			if (tf_market_decode_ws(frame.data, frame.len, &kind, &h, &derr))
+				return 1;
 	}
 	offs[NREC] = lines.len;
 	tf_engine_cfg cfg;
@@ -201,14 +223,14 @@ int main(int argc, char **argv)
 		if (tf_market_decode_ws(lines.data + offs[i], offs[i + 1] - offs[i] - 1, &kind, &h, &derr))
 			return 1;
 	}
-	run_ctx rc0 = {&lines, offs, ticks, &cfg, 0};
+	run_ctx rc0 = {&lines, offs, ticks, &cfg, 0, 0};
 	double dec_s = best_of(run_decode, &rc0, tf_market_decode_ws);
 	double ref_dec_s = best_of(run_decode, &rc0, tf_market_decode_ws_reference);
 	double eng_s = best_of(run_engine, &rc0, NULL);
 	double both_s = best_of(run_both, &rc0, tf_market_decode_ws);
 	double ref_both_s = best_of(run_both, &rc0, tf_market_decode_ws_reference);
-	printf("engine throughput, %d records of %d symbols (%.0f MB of JSON), one core, CPU time of the thread, best of %d\n", NREC, NSYM,
-	       lines.len / 1e6, REPEAT);
+	printf("engine throughput, %d records of %zu symbols over %lld s of event time (%.0f MB of JSON), one core, CPU time of the thread, best of %d\n",
+	       NREC, rc0.symbols, (long long)((t - sc.start_ms) / 1000), lines.len / 1e6, REPEAT);
 	printf("%-34s %9s %12s %9s %9s\n", "path", "seconds", "records/s", "vs 3M/s", "vs jsmn");
 	row("decode only (jsmn reference)", ref_dec_s, ref_dec_s);
 	row("decode only (fast path)", dec_s, ref_dec_s);
@@ -216,16 +238,19 @@ int main(int argc, char **argv)
 	row("decode+engine (jsmn reference)", ref_both_s, ref_both_s);
 	row("decode+engine (fast path)", both_s, ref_both_s);
 	printf("(%zu candle rows drained per engine run)\n", rc0.rows / (3 * REPEAT));
-	int rc = 0;
-	if (argc == 3 && !strcmp(argv[1], "--jsonl")) {
-		FILE *f = fopen(argv[2], "w");
+	if (jsonl) {
+		FILE *f = fopen(jsonl, "w");
 		if (!f || fwrite(lines.data, 1, lines.len, f) != lines.len || fclose(f)) {
-			perror(argv[2]);
+			perror(jsonl);
 			return 1;
 		}
 		/* read the file back and build 1-minute candles only, like the DuckDB query */
 		double t0 = now_s();
-		f = fopen(argv[2], "r");
+		f = fopen(jsonl, "r");
+		if (!f) {
+			perror(jsonl);
+			return 1;
+		}
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t n;
@@ -255,5 +280,33 @@ int main(int argc, char **argv)
 	tf_buf_free(&frame);
 	tf_buf_free(&lines);
 	tf_sim_free(sim);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int nsym = 0;
+	const char *jsonl = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--symbols") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end || v < 1 || v > 1000000)
+				return 2;
+			nsym = (int)v;
+		} else if (!strcmp(argv[i], "--jsonl") && i + 1 < argc) {
+			jsonl = argv[++i];
+		} else {
+			fprintf(stderr, "usage: engine_throughput [--symbols N] [--jsonl FILE]\n");
+			return 2;
+		}
+	}
+	if (nsym || jsonl)
+		return bench_one(nsym ? nsym : 2000, jsonl);
+	int rc = bench_one(2000, NULL);
+	if (!rc) {
+		printf("\n");
+		rc = bench_one(20000, NULL);
+	}
 	return rc;
 }
