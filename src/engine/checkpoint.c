@@ -301,7 +301,6 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 	if (tf_eng_sym_find(e, name))
 		return TF_ERR_PARSE;
 	/* decode into a scratch copy first so that a bad blob leaves the engine unchanged */
-	size_t size = tf_eng_sym_size(e);
 	tf_eng_sym *s = tf_eng_sym_alloc(e);
 	if (!s)
 		return TF_ERR_NOMEM;
@@ -345,8 +344,7 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 	if ((err = tf_eng_sym_add(e, name, &added)))
 		goto out;
 	uint32_t num = added->num;
-	memcpy(added, s, size);
-	tf_eng_sym_layout(e, added);
+	tf_eng_sym_copy(e, added, s);
 	memset(added->symbol, 0, sizeof added->symbol);
 	memcpy(added->symbol, name, slen + 1);
 	added->num = num;
@@ -354,6 +352,6 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 	e->stale_floor = INT64_MIN; /* recomputed by the next stale scan */
 	err = TF_OK;
 out:
-	free(s);
+	tf_eng_sym_free(s);
 	return err;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engine/engine_int.h"
 #include "engine/indicators.h"
@@ -134,7 +135,7 @@ tf_err tf_engine_new(const tf_engine_cfg *cfg, tf_engine **out)
 	for (int k = 0; k < cfg->nintervals; k++)
 		tf_engine_interval_name(cfg->intervals_ms[k], e->iv_name[k]);
 	e->win_off = round64(sizeof(tf_eng_sym) + (size_t)cfg->nintervals * sizeof(tf_eng_series));
-	e->cold_off = e->win_off + (size_t)cfg->nintervals * (size_t)e->max_open * sizeof(tf_eng_win);
+	e->hot_size = e->win_off + (size_t)cfg->nintervals * (size_t)e->max_open * sizeof(tf_eng_win); /* the hot block's size */
 	e->slide_b = INT64_MIN; /* no cached bucket */
 	snprintf(e->scope, sizeof e->scope, "p0");
 	for (int i = 0; i < TF_SLIDE_RING; i++)
@@ -151,7 +152,10 @@ void tf_engine_free(tf_engine *e)
 	if (!e)
 		return;
 	for (size_t i = 0; i < e->nsyms; i++)
-		free(e->syms[i]);
+		free(e->syms[i]->rets); /* the hot blocks live in the slabs */
+	for (size_t i = 0; i < e->nslabs; i++)
+		free(e->slabs[i]);
+	free(e->slabs);
 	free(e->syms);
 	free(e->index);
 	free(e->dirty);
@@ -305,20 +309,19 @@ static tf_err grow_syms(tf_engine *e)
 	return TF_OK;
 }
 
-size_t tf_eng_sym_size(const tf_engine *e)
+size_t tf_eng_sym_size(const tf_engine *e) { return e->hot_size; }
+
+static size_t cold_size(const tf_engine *e)
 {
-	size_t n = (size_t)e->cfg.nintervals;
-	size_t cold = TF_ENGINE_RET_HIST * sizeof(double) +
-		      n * TF_ENGINE_HIST * (sizeof(tf_dec) + 2 * sizeof(double));
-	return e->cold_off + round64(cold);
+	return TF_ENGINE_RET_HIST * sizeof(double) +
+	       (size_t)e->cfg.nintervals * TF_ENGINE_HIST * (sizeof(tf_dec) + 2 * sizeof(double));
 }
 
 void tf_eng_sym_layout(const tf_engine *e, tf_eng_sym *s)
 {
 	char *base = (char *)s;
 	tf_eng_win *w = (tf_eng_win *)(void *)(base + e->win_off);
-	char *cold = base + e->cold_off;
-	s->rets = (double *)(void *)cold;
+	char *cold = (char *)s->rets;
 	cold += TF_ENGINE_RET_HIST * sizeof(double);
 	for (int k = 0; k < e->cfg.nintervals; k++) {
 		tf_eng_series *se = &s->s[k];
@@ -332,14 +335,83 @@ void tf_eng_sym_layout(const tf_engine *e, tf_eng_sym *s)
 	}
 }
 
+/* Gives block (hot, zeroed, 64-aligned) its own zeroed cold area and lays it out; false when out of memory. */
+static bool sym_init(const tf_engine *e, tf_eng_sym *s)
+{
+	memset(s, 0, e->hot_size);
+	s->rets = calloc(1, cold_size(e));
+	if (!s->rets)
+		return false;
+	tf_eng_sym_layout(e, s);
+	return true;
+}
+
 tf_eng_sym *tf_eng_sym_alloc(const tf_engine *e)
 {
-	size_t size = tf_eng_sym_size(e);
-	tf_eng_sym *s = aligned_alloc(64, size); /* size is a multiple of 64 */
-	if (!s)
+	tf_eng_sym *s = aligned_alloc(64, e->hot_size); /* hot_size is a multiple of 64 */
+	if (s && !sym_init(e, s)) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+void tf_eng_sym_free(tf_eng_sym *s)
+{
+	if (s) {
+		free(s->rets);
+		free(s);
+	}
+}
+
+void tf_eng_sym_copy(const tf_engine *e, tf_eng_sym *dst, const tf_eng_sym *src)
+{
+	double *cold = dst->rets;
+	memcpy(dst, src, e->hot_size);
+	dst->rets = cold;
+	memcpy(cold, src->rets, cold_size(e));
+	tf_eng_sym_layout(e, dst);
+}
+
+/* A hot block for a new symbol from the engine's slabs. DESIGN note: the hot blocks of all
+ * symbols are packed into 2 MB slabs (asking the kernel for huge pages) rather than one malloc
+ * each: the per-record path touches three to five lines of a random symbol's block, and with one
+ * 4 kB page per block the TLB misses on top of the cache misses (2,000 symbols already span more
+ * pages than the second-level TLB holds). */
+static tf_eng_sym *slab_take(tf_engine *e)
+{
+	if (e->slab_left < e->hot_size) {
+		if (e->nslabs == e->cap_slabs) {
+			size_t cap = e->cap_slabs ? e->cap_slabs * 2 : 8;
+			void **slabs = realloc(e->slabs, cap * sizeof *slabs);
+			if (!slabs)
+				return NULL;
+			e->slabs = slabs;
+			e->cap_slabs = cap;
+		}
+		/* 4 symbols first, doubling up to a huge page: small engines (tests, quiet partitions)
+		 * stay small */
+		size_t size = e->slab_size ? e->slab_size * 2 : 4 * e->hot_size;
+		if (size >= TF_ENG_SLAB)
+			size = e->hot_size > TF_ENG_SLAB ? e->hot_size : TF_ENG_SLAB;
+		e->slab_size = size;
+		bool huge = size == TF_ENG_SLAB;
+		void *slab = aligned_alloc(huge ? TF_ENG_SLAB : 64, size); /* size: a multiple of 64 */
+		if (!slab)
+			return NULL;
+#ifdef MADV_HUGEPAGE
+		if (huge)
+			(void)madvise(slab, size, MADV_HUGEPAGE); /* a hint: without huge pages it still works */
+#endif
+		e->slabs[e->nslabs++] = slab;
+		e->slab_next = slab;
+		e->slab_left = size;
+	}
+	tf_eng_sym *s = (tf_eng_sym *)(void *)e->slab_next;
+	if (!sym_init(e, s))
 		return NULL;
-	memset(s, 0, size);
-	tf_eng_sym_layout(e, s);
+	e->slab_next += e->hot_size;
+	e->slab_left -= e->hot_size;
 	return s;
 }
 
@@ -383,7 +455,7 @@ static tf_err sym_add_key(tf_engine *e, const sym_key *k, uint32_t h, tf_eng_sym
 		if (err)
 			return err;
 	}
-	tf_eng_sym *s = tf_eng_sym_alloc(e);
+	tf_eng_sym *s = slab_take(e);
 	if (!s)
 		return TF_ERR_NOMEM;
 	memcpy(s->symbol, k->b, sizeof s->symbol);
@@ -868,22 +940,6 @@ static tf_err slide_emit(tf_engine *e)
 	return TF_OK;
 }
 
-/* Starts loading the cache lines a record will touch in symbol s (its second header line and the
- * hot part of the newest window of every interval), so that their misses overlap instead of
- * following one another (bench/engine_throughput.c at 20,000 symbols). */
-static void prefetch_sym(const tf_engine *e, const tf_eng_sym *s)
-{
-	const char *base = (const char *)s;
-	__builtin_prefetch(base + 64, 1);
-	for (int k = 0; k < e->cfg.nintervals; k++) {
-		int n = s->nopen[k];
-		const char *w = base + e->win_off + ((size_t)k * (size_t)e->max_open + (size_t)(n ? n - 1 : 0)) * sizeof(tf_eng_win);
-		__builtin_prefetch(w, 1);
-		__builtin_prefetch(w + 64, 1);
-		__builtin_prefetch(w + 128, 1);
-	}
-}
-
 void tf_engine_prefetch(const tf_engine *e, const tf_tick *t)
 {
 	if (!e->index_cap)
@@ -892,8 +948,10 @@ void tf_engine_prefetch(const tf_engine *e, const tf_tick *t)
 	make_key_tick(t->symbol, &key);
 	uint32_t h = hash_key(&key);
 	size_t mask = e->index_cap - 1;
-	/* the first entry with the tag (a false match only wastes the prefetches); the symbol's
-	 * line 0 is not read, so every open window slot of each interval is fetched */
+	/* the first entry with the tag (a false match only wastes the prefetches). The symbol's line 0
+	 * (its open window counts) is not read, as that would wait for the miss: the first window of
+	 * each interval is fetched, which is the newest one except while the previous window waits
+	 * out the lateness (2 s of each minute by default). */
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
 		uint64_t v = e->index[i];
 		if (!v)
@@ -903,8 +961,8 @@ void tf_engine_prefetch(const tf_engine *e, const tf_tick *t)
 		const char *base = (const char *)e->syms[(uint32_t)v - 1];
 		__builtin_prefetch(base, 1);
 		__builtin_prefetch(base + 64, 1);
-		for (size_t w = 0; w < (size_t)e->cfg.nintervals * (size_t)e->max_open; w++) {
-			const char *p = base + e->win_off + w * sizeof(tf_eng_win);
+		for (int k = 0; k < e->cfg.nintervals; k++) {
+			const char *p = base + e->win_off + (size_t)k * (size_t)e->max_open * sizeof(tf_eng_win);
 			__builtin_prefetch(p, 1);
 			__builtin_prefetch(p + 64, 1);
 			__builtin_prefetch(p + 128, 1);
@@ -937,7 +995,6 @@ tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *
 	tf_err err;
 	if (!s && (err = sym_add_key(e, &key, h, &s)))
 		return err;
-	prefetch_sym(e, s);
 	tf_dec price = tf_tick_price(t);
 	if ((err = merge(e, s, t, price)))
 		return err;

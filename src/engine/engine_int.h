@@ -27,7 +27,7 @@ typedef struct {
 
 /* One symbol and interval: the closes of final windows (oldest first) and what the volume of the
  * next window starts from. The open windows (sorted by open_time, s->nopen[k] of them) live in the
- * symbol's hot area, the history in its cold tail (tf_eng_sym_layout sets the pointers). hist_d and
+ * symbol's hot block, the history in its cold area (tf_eng_sym_layout sets the pointers). hist_d and
  * hist_lr cache, for the indicators, each close as a double and the log return from the close
  * before it (NaN when either is not > 0); they are derived from hist (tf_eng_sym_recache), never
  * saved. */
@@ -40,9 +40,11 @@ typedef struct {
 	tf_dec final_v_last, final_q_last;
 } tf_eng_series;
 
-/* One symbol: one allocation of tf_eng_sym_size bytes, aligned to a cache line:
- *   [tf_eng_sym + series headers][open windows: nintervals x max_open][cold: rets, histories]
- * The first cache line holds everything the lookup and a record's bookkeeping read (name, open
+/* One symbol: a hot block of tf_eng_sym_size bytes, aligned to a cache line and packed with the
+ * other symbols' in the engine's slabs,
+ *   [tf_eng_sym + series headers][open windows: nintervals x max_open]
+ * and a cold area of its own allocation (rets points at its start; then each series' hist, hist_d
+ * and hist_lr), which only window closes and drains touch. The first cache line holds everything the lookup and a record's bookkeeping read (name, open
  * window counts, alert episodes, dirty flags, newest event time), so that a record touches that
  * line, the next (last_price) and the hot part of one window per interval. */
 typedef struct {
@@ -57,6 +59,8 @@ typedef struct {
 	double *rets;                      /* TF_ENGINE_RET_HIST final returns of the smallest interval, oldest first */
 	tf_eng_series s[];                 /* cfg.nintervals */
 } tf_eng_sym;
+
+#define TF_ENG_SLAB ((size_t)2 << 20) /* one huge page */
 
 #define TF_SLIDE_RING 64   /* buckets kept: size / slide + lateness / slide + 2 at most */
 #define TF_SLIDE_HIST 60   /* past window counts for the z-score */
@@ -84,7 +88,11 @@ struct tf_engine {
 	size_t nsyms, cap_syms;
 	uint64_t *index;                   /* open addressing: hash tag << 32 | (1 + sym number), 0 = empty */
 	size_t index_cap;                  /* power of two, >= 2 * cap_syms */
-	size_t win_off, cold_off;          /* offsets of the windows and the cold tail in a symbol block */
+	size_t win_off, hot_size;          /* offset of the windows in a symbol's hot block, and its size */
+	void **slabs;                      /* TF_ENG_SLAB-byte slabs the hot blocks are carved from */
+	size_t nslabs, cap_slabs, slab_size; /* slab_size: the newest slab's */
+	char *slab_next;                   /* next free hot block in the newest slab */
+	size_t slab_left;
 	int64_t slide_lo, slide_b;         /* event times [slide_lo, slide_lo + slide) are bucket slide_b */
 	uint32_t *dirty;                   /* sym numbers with out_dirty or state_dirty */
 	int64_t *scan_t;                   /* per sym number: tf_eng_scan_t, so that the once-a-second stale
@@ -110,16 +118,19 @@ static inline int64_t tf_eng_scan_t(const tf_eng_sym *s)
 	return s->ep[TF_ALERT_STALE] || s->last_t == INT64_MIN ? INT64_MAX : s->last_t;
 }
 
-/* A zeroed symbol block with its pointers laid out (free()), or NULL when out of memory. */
+/* A zeroed stand-alone symbol (hot block and cold area) with its pointers laid out, or NULL when
+ * out of memory; free with tf_eng_sym_free. (The engine's own symbols come from its slabs.) */
 tf_eng_sym *tf_eng_sym_alloc(const tf_engine *e);
+void tf_eng_sym_free(tf_eng_sym *s);
+/* Copies src's state (hot block and cold area) into dst, keeping dst's own cold area. */
+void tf_eng_sym_copy(const tf_engine *e, tf_eng_sym *dst, const tf_eng_sym *src);
 /* Recomputes the derived caches (hist_d, hist_lr) of every series after hist was loaded. */
 void tf_eng_sym_recache(const tf_engine *e, tf_eng_sym *s);
 
 /* Adds a symbol (zeroed state) and returns it; TF_ERR_TOO_BIG past max_symbols, TF_ERR_NOMEM. */
 tf_err tf_eng_sym_add(tf_engine *e, const char *symbol, tf_eng_sym **out);
-/* Bytes of one symbol with its series, open windows and cold tail; tf_eng_sym_layout points each
- * series' open and histories (and the symbol's rets) at their share of the block (after a copy of
- * the block, too). */
+/* Bytes of one symbol's hot block (header, series, open windows); tf_eng_sym_layout points each
+ * series' open at its share of the block and its histories into the cold area at s->rets. */
 size_t tf_eng_sym_size(const tf_engine *e);
 void tf_eng_sym_layout(const tf_engine *e, tf_eng_sym *s);
 tf_eng_sym *tf_eng_sym_find(const tf_engine *e, const char *symbol);
