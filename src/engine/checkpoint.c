@@ -135,8 +135,8 @@ tf_err tf_eng_sym_save(const tf_engine *e, const tf_eng_sym *s, tf_buf *b)
 		for (int i = 0; !err && i < se->nhist; i++)
 			err = put_dec(b, se->hist[i]);
 		if (!err)
-			err = put_u8(b, (unsigned)se->nopen);
-		for (int i = 0; !err && i < se->nopen; i++)
+			err = put_u8(b, (unsigned)s->nopen[k]);
+		for (int i = 0; !err && i < s->nopen[k]; i++)
 			err = put_win(b, &se->open[i]);
 	}
 	return err;
@@ -301,11 +301,9 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 	if (tf_eng_sym_find(e, name))
 		return TF_ERR_PARSE;
 	/* decode into a scratch copy first so that a bad blob leaves the engine unchanged */
-	size_t size = tf_eng_sym_size(e);
-	tf_eng_sym *s = calloc(1, size);
+	tf_eng_sym *s = tf_eng_sym_alloc(e);
 	if (!s)
 		return TF_ERR_NOMEM;
-	tf_eng_sym_layout(e, s);
 	tf_err err = TF_ERR_PARSE;
 	s->last_t = get_i64(&r);
 	s->last_price = get_dec(&r);
@@ -331,26 +329,29 @@ tf_err tf_engine_load_symbol(tf_engine *e, const void *blob, size_t len)
 			goto out;
 		for (int i = 0; i < se->nhist; i++)
 			se->hist[i] = get_dec(&r);
-		se->nopen = (int)get_u8(&r);
-		if (se->nopen > e->max_open)
+		unsigned nopen = get_u8(&r);
+		if (nopen > (unsigned)e->max_open)
 			goto out;
-		for (int i = 0; i < se->nopen; i++)
+		s->nopen[k] = (uint8_t)nopen;
+		for (int i = 0; i < s->nopen[k]; i++)
 			if (!get_win(&r, &se->open[i], iv) || (i && se->open[i].open_time <= se->open[i - 1].open_time))
 				goto out;
 	}
 	if (r.bad || r.pos != len)
 		goto out;
+	tf_eng_sym_recache(e, s);
 	tf_eng_sym *added;
 	if ((err = tf_eng_sym_add(e, name, &added)))
 		goto out;
 	uint32_t num = added->num;
-	memcpy(added, s, size);
-	tf_eng_sym_layout(e, added);
+	tf_eng_sym_copy(e, added, s);
+	memset(added->symbol, 0, sizeof added->symbol);
 	memcpy(added->symbol, name, slen + 1);
 	added->num = num;
+	e->scan_t[num] = tf_eng_scan_t(added);
 	e->stale_floor = INT64_MIN; /* recomputed by the next stale scan */
 	err = TF_OK;
 out:
-	free(s);
+	tf_eng_sym_free(s);
 	return err;
 }

@@ -149,6 +149,12 @@ void tf_engine_set_scope(tf_engine *e, const char *scope);
  * kinds without a price stream (REST, bars) are accepted like miniTickers with their price. */
 tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *why, size_t why_cap);
 
+/* A hint, changing nothing: the caller will add t soon (typically the next record, decoded while
+ * the current one is added). Starts loading the cache lines of t's symbol state, so that their
+ * misses overlap with the work on the current record instead of stalling the next
+ * tf_engine_add. Optional; costs a hash and a few prefetch instructions. */
+void tf_engine_prefetch(const tf_engine *e, const tf_tick *t);
+
 /* Hands every candle changed and every alert raised since the last tf_engine_drained to sink (in
  * a stable order), and the checkpoint state of every symbol whose state changed. Nothing is cleared:
  * the caller calls tf_engine_drained once what it handed on is durable (its store transaction

@@ -6,9 +6,12 @@
 
 /* One open window (candle in progress). Prices by event time: open_t/close_t are the event times
  * of the open and close prices; v_ and q_ are the 24 h volumes at those instants. Fields every
- * record touches come first (2.5 cache lines of 4): the engine's cost is its cache misses. */
+ * record touches come first (the first 160 bytes: 2.5 cache lines); the struct is aligned to a
+ * cache line and 256 bytes long so that those fields never straddle more lines than they fill.
+ * The engine's cost is its cache misses (bench/engine_throughput.c, perf: 54 % of tf_engine_add's
+ * samples were the first loads of the series and window lines). */
 typedef struct {
-	int64_t open_time;
+	_Alignas(64) int64_t open_time;
 	int64_t open_t, close_t;
 	int64_t updates;
 	tf_dec high, low, close;
@@ -22,31 +25,42 @@ typedef struct {
 	tf_dec vol_exact, qvol_exact;            /* trades: sum of qty, sum of price * qty */
 } tf_eng_win;
 
-/* One symbol and interval: open windows sorted by open_time, and the closes of final windows.
- * open points into the symbol's own allocation (tf_eng_sym_layout): e->max_open windows, which the
- * configuration bounds (lateness / smallest interval + 2, usually 2), instead of the most any
- * configuration may need (TF_ENGINE_MAX_OPEN) — 20 MB less at 2,000 symbols and 3 intervals.
- * The counts lead so that they share a cache line with the open pointer. */
+/* One symbol and interval: the closes of final windows (oldest first) and what the volume of the
+ * next window starts from. The open windows (sorted by open_time, s->nopen[k] of them) live in the
+ * symbol's hot block, the history in its cold area (tf_eng_sym_layout sets the pointers). hist_d and
+ * hist_lr cache, for the indicators, each close as a double and the log return from the close
+ * before it (NaN when either is not > 0); they are derived from hist (tf_eng_sym_recache), never
+ * saved. */
 typedef struct {
 	tf_eng_win *open;
-	int nopen;
+	tf_dec *hist;                /* TF_ENGINE_HIST */
+	double *hist_d, *hist_lr;    /* TF_ENGINE_HIST each */
 	int nhist;
 	uint8_t has_final;
 	tf_dec final_v_last, final_q_last;
-	tf_dec hist[TF_ENGINE_HIST]; /* oldest first */
 } tf_eng_series;
 
+/* One symbol: a hot block of tf_eng_sym_size bytes, aligned to a cache line and packed with the
+ * other symbols' in the engine's slabs,
+ *   [tf_eng_sym + series headers][open windows: nintervals x max_open]
+ * and a cold area of its own allocation (rets points at its start; then each series' hist, hist_d
+ * and hist_lr), which only window closes and drains touch. The first cache line holds everything the lookup and a record's bookkeeping read (name, open
+ * window counts, alert episodes, dirty flags, newest event time), so that a record touches that
+ * line, the next (last_price) and the hot part of one window per interval. */
 typedef struct {
-	char symbol[TF_SYMBOL_MAX];
+	_Alignas(64) char symbol[TF_SYMBOL_MAX]; /* NUL-padded */
+	uint8_t nopen[TF_ENGINE_MAX_INTERVALS];  /* open windows per interval (<= max_open) */
 	uint32_t num;                      /* index in e->syms */
+	uint8_t ep[TF_ALERT_KINDS_];       /* alert episode in progress */
+	uint8_t out_dirty, state_dirty;    /* listed in e->dirty */
+	int nrets;
 	int64_t last_t;                    /* greatest event time of this symbol */
 	tf_dec last_price;                 /* price at last_t (returns for the sliding histogram) */
-	uint8_t ep[TF_ALERT_KINDS_];       /* alert episode in progress */
-	double rets[TF_ENGINE_RET_HIST];   /* final returns of the smallest interval, oldest first */
-	int nrets;
-	uint8_t out_dirty, state_dirty;    /* listed in e->dirty */
+	double *rets;                      /* TF_ENGINE_RET_HIST final returns of the smallest interval, oldest first */
 	tf_eng_series s[];                 /* cfg.nintervals */
 } tf_eng_sym;
+
+#define TF_ENG_SLAB ((size_t)2 << 20) /* one huge page */
 
 #define TF_SLIDE_RING 64   /* buckets kept: size / slide + lateness / slide + 2 at most */
 #define TF_SLIDE_HIST 60   /* past window counts for the z-score */
@@ -72,9 +86,17 @@ struct tf_engine {
 	size_t nrates, cap_rates;
 	tf_eng_sym **syms;
 	size_t nsyms, cap_syms;
-	uint32_t *index;                   /* open addressing: 1 + sym number, 0 = empty */
+	uint64_t *index;                   /* open addressing: hash tag << 32 | (1 + sym number), 0 = empty */
 	size_t index_cap;                  /* power of two, >= 2 * cap_syms */
+	size_t win_off, hot_size;          /* offset of the windows in a symbol's hot block, and its size */
+	void **slabs;                      /* TF_ENG_SLAB-byte slabs the hot blocks are carved from */
+	size_t nslabs, cap_slabs, slab_size; /* slab_size: the newest slab's */
+	char *slab_next;                   /* next free hot block in the newest slab */
+	size_t slab_left;
+	int64_t slide_lo, slide_b;         /* event times [slide_lo, slide_lo + slide) are bucket slide_b */
 	uint32_t *dirty;                   /* sym numbers with out_dirty or state_dirty */
+	int64_t *scan_t;                   /* per sym number: tf_eng_scan_t, so that the once-a-second stale
+					      scan reads one dense array instead of a cache line per symbol */
 	size_t ndirty;
 	tf_candle_row *rows;               /* finalised candles waiting for drain */
 	size_t nrows, cap_rows;
@@ -89,10 +111,26 @@ struct tf_engine {
 	int64_t stale_floor;
 };
 
+/* What the stale scan needs of s: its newest event time, or INT64_MAX when it cannot become stale
+ * (already in a stale episode, or no record yet). Kept in e->scan_t[s->num] whenever either changes. */
+static inline int64_t tf_eng_scan_t(const tf_eng_sym *s)
+{
+	return s->ep[TF_ALERT_STALE] || s->last_t == INT64_MIN ? INT64_MAX : s->last_t;
+}
+
+/* A zeroed stand-alone symbol (hot block and cold area) with its pointers laid out, or NULL when
+ * out of memory; free with tf_eng_sym_free. (The engine's own symbols come from its slabs.) */
+tf_eng_sym *tf_eng_sym_alloc(const tf_engine *e);
+void tf_eng_sym_free(tf_eng_sym *s);
+/* Copies src's state (hot block and cold area) into dst, keeping dst's own cold area. */
+void tf_eng_sym_copy(const tf_engine *e, tf_eng_sym *dst, const tf_eng_sym *src);
+/* Recomputes the derived caches (hist_d, hist_lr) of every series after hist was loaded. */
+void tf_eng_sym_recache(const tf_engine *e, tf_eng_sym *s);
+
 /* Adds a symbol (zeroed state) and returns it; TF_ERR_TOO_BIG past max_symbols, TF_ERR_NOMEM. */
 tf_err tf_eng_sym_add(tf_engine *e, const char *symbol, tf_eng_sym **out);
-/* Bytes of one symbol with its series and open windows; tf_eng_sym_layout points each series'
- * open at its share of the block (after a copy of the block, too). */
+/* Bytes of one symbol's hot block (header, series, open windows); tf_eng_sym_layout points each
+ * series' open at its share of the block and its histories into the cold area at s->rets. */
 size_t tf_eng_sym_size(const tf_engine *e);
 void tf_eng_sym_layout(const tf_engine *e, tf_eng_sym *s);
 tf_eng_sym *tf_eng_sym_find(const tf_engine *e, const char *symbol);
