@@ -287,7 +287,7 @@ int tf_cmd_stream(int argc, char **argv)
 {
 	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from, *bus_candles, *bus_alerts;
 	int64_t lateness, threads, commit_ms, batch, stale, session, exit_idle, max_symbols, ret_min, retention;
-	int64_t slide, slide_size, publish_ms;
+	int64_t slide, slide_size, publish_ms, publish_rate;
 	const char *influx_url;
 	double change_pct, ret_k, trend_z;
 	tf_opt opts[] = {
@@ -304,6 +304,7 @@ int tf_cmd_stream(int argc, char **argv)
 		{"from", TF_OPT_STR, NULL, "earliest|latest|ISO time: rebuild tables from there instead of the stored offsets", &from, 0, 0, NULL},
 		{"commit-interval", TF_OPT_DURATION, "1s", "commit results and offsets at least this often", &commit_ms, 0, 0, NULL},
 		{"publish-interval", TF_OPT_DURATION, "5ms", "live bus: publish changed candles and alerts this often, ahead of the commit", &publish_ms, 0, 60000, NULL},
+		{"publish-rate", TF_OPT_INT, "2000", "live bus: at most this many messages/s per thread on average; more changes are coalesced (0 = no cap)", &publish_rate, 0, 100000000, NULL},
 		{"batch", TF_OPT_INT, "100000", "at most this many records per store transaction", &batch, 1, 10000000, NULL},
 		{"change-pct", TF_OPT_DOUBLE, "5", "alert when |24 h change| exceeds this many percent", &change_pct, 0, 0, NULL},
 		{"return-k", TF_OPT_DOUBLE, "4", "alert when a candle return is beyond k standard deviations", &ret_k, 0, 0, NULL},
@@ -341,6 +342,7 @@ int tf_cmd_stream(int argc, char **argv)
 	wc->alerts_topic = bus_alerts ? bus_alerts : "";
 	wc->commit_interval_ms = commit_ms;
 	wc->publish_interval_ms = publish_ms;
+	wc->publish_rate = publish_rate;
 	wc->batch_max = batch;
 	wc->retention_ms = retention;
 	tf_engine_cfg_default(&wc->engine);

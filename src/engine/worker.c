@@ -234,6 +234,8 @@ static bool publish(tf_worker *w)
 {
 	int64_t t0 = tf_mono_ns();
 	bool all = true;
+	tf_livebus_counts before, after;
+	tf_livebus_counts_get(w->bus, &before);
 	for (size_t i = 0; i < w->nslots; i++) {
 		slot *s = &w->slots[i];
 		if (!s->unpublished)
@@ -249,6 +251,14 @@ static bool publish(tf_worker *w)
 	 * out rather than let them eat the time the worker needs to keep up */
 	int64_t took_ms = ((tf_mono_ns() - t0) * (PUBLISH_SHARE - 1) + 999999) / 1000000;
 	w->publish_gap_ms = took_ms > w->cfg.publish_interval_ms ? took_ms : w->cfg.publish_interval_ms;
+	/* and keep the bus within --publish-rate: every message is fanned out to every dashboard, so a
+	 * flood of ticks widens the spacing (coalescing more per candle) instead of flooding serve. At
+	 * Binance's pace a publish sends a few messages and the spacing stays --publish-interval. */
+	tf_livebus_counts_get(w->bus, &after);
+	int64_t sent = after.candles + after.alerts - before.candles - before.alerts;
+	int64_t rate_ms = w->cfg.publish_rate > 0 ? sent * 1000 / w->cfg.publish_rate : 0;
+	if (rate_ms > w->publish_gap_ms)
+		w->publish_gap_ms = rate_ms;
 	return all;
 }
 

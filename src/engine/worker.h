@@ -36,6 +36,7 @@ typedef struct {
 	tf_engine_cfg engine;
 	int64_t commit_interval_ms; /* commit at least this often while records flow */
 	int64_t publish_interval_ms; /* live bus: publish changes at most this often (0 = after every batch taken) */
+	int64_t publish_rate;        /* live bus: messages per second this worker may send on average (0 = no cap) */
 	int64_t batch_max;          /* and at most this many records per transaction */
 	int64_t retention_ms;       /* ticks older than max event time - this are deleted (0 = keep) */
 	tf_influx *influx;          /* optional InfluxDB sink, shared by the workers (NULL = off) */
