@@ -185,6 +185,8 @@ static void handle(tf_worker *w, rd_kafka_message_t *m)
 			} else if (keep_tick(w, &d.ticks[i])) {
 				tf_error("out of memory");
 				exit(1);
+			} else if (d.ticks[i].event_time > s->counts.newest) {
+				s->counts.newest = d.ticks[i].event_time;
 			}
 			if (d.ticks[i].event_time > w->retention_max_t)
 				w->retention_max_t = d.ticks[i].event_time;

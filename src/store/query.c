@@ -67,10 +67,7 @@ tf_err tf_query_ticks(tf_query *q, const char *symbol, int64_t before, int64_t l
 	return q->ops->ticks(q, symbol, before, limit, fn, ud);
 }
 
-tf_err tf_query_tick_summary(tf_query *q, int64_t since, int64_t *count, int64_t *newest)
-{
-	return q->ops->tick_summary(q, since, count, newest);
-}
+tf_err tf_query_progress(tf_query *q, int64_t *records, int64_t *newest) { return q->ops->progress(q, records, newest); }
 
 tf_err tf_query_partitions(tf_query *q, int64_t limit, tf_q_partition_fn fn, void *ud)
 {

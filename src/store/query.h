@@ -117,8 +117,10 @@ tf_err tf_query_alerts(tf_query *q, int64_t from, int64_t limit, tf_q_alert_fn f
 /* Ticks of symbol with event_time < before, newest first, at most limit. */
 tf_err tf_query_ticks(tf_query *q, const char *symbol, int64_t before, int64_t limit, tf_q_tick_fn fn, void *ud);
 
-/* Ticks with event_time > since (*count) and the newest tick's event_time (*newest, 0 when none). */
-tf_err tf_query_tick_summary(tf_query *q, int64_t since, int64_t *count, int64_t *newest);
+/* The stream's committed progress, summed over stream_offsets: records handled (*records; a rate is
+ * the difference of two calls) and the newest stored tick's event time (*newest, 0 when none). Reads
+ * one row per partition, never the ticks table. */
+tf_err tf_query_progress(tf_query *q, int64_t *records, int64_t *newest);
 
 /* Every partition the stream committed, in (group, topic, partition) order, at most limit. */
 tf_err tf_query_partitions(tf_query *q, int64_t limit, tf_q_partition_fn fn, void *ud);
@@ -137,7 +139,7 @@ typedef struct {
 			tf_q_stats_fn fn, void *ud);
 	tf_err (*alerts)(tf_query *q, int64_t from, int64_t limit, tf_q_alert_fn fn, void *ud);
 	tf_err (*ticks)(tf_query *q, const char *symbol, int64_t before, int64_t limit, tf_q_tick_fn fn, void *ud);
-	tf_err (*tick_summary)(tf_query *q, int64_t since, int64_t *count, int64_t *newest);
+	tf_err (*progress)(tf_query *q, int64_t *records, int64_t *newest);
 	tf_err (*partitions)(tf_query *q, int64_t limit, tf_q_partition_fn fn, void *ud);
 } tf_query_ops;
 

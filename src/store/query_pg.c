@@ -271,15 +271,13 @@ static tf_err pg_ticks(tf_query *base, const char *symbol, int64_t before, int64
 		   3, p, tick_row, (void *)fn, ud);
 }
 
-static tf_err pg_tick_summary(tf_query *base, int64_t since, int64_t *count, int64_t *newest)
+static tf_err pg_progress(tf_query *base, int64_t *records, int64_t *newest)
 {
-	char s[24];
-	snprintf(s, sizeof s, "%" PRId64, since);
-	const char *p[] = {s};
 	int64_t v[2] = {0, 0};
-	tf_err err = run(pq(base), "SELECT (SELECT count(*) FROM ticks WHERE event_time > $1), (SELECT max(event_time) FROM ticks)",
-			 1, p, one_row, NULL, v);
-	*count = v[0] == INT64_MIN ? 0 : v[0];
+	tf_err err = run(pq(base),
+			 "SELECT coalesce(sum(records), 0)::bigint, coalesce(max(newest_event_time), 0)::bigint FROM stream_offsets",
+			 0, NULL, one_row, NULL, v);
+	*records = v[0] == INT64_MIN ? 0 : v[0];
 	*newest = v[1] == INT64_MIN ? 0 : v[1];
 	return err;
 }
@@ -310,7 +308,7 @@ static tf_err pg_partitions(tf_query *base, int64_t limit, tf_q_partition_fn fn,
 
 static const tf_query_ops pg_ops = {
 	"postgresql", pg_close, pg_ping, pg_symbols, pg_latest, pg_candles, pg_since, pg_stats, pg_alerts, pg_ticks,
-	pg_tick_summary, pg_partitions,
+	pg_progress, pg_partitions,
 };
 
 tf_err tf_query_pg_open(const char *conninfo, tf_query **out, char *why, size_t why_cap)

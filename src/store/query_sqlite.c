@@ -8,7 +8,7 @@
 
 #include "store/query.h"
 
-enum { Q_PING, Q_SYMBOLS, Q_LATEST, Q_CANDLES, Q_SINCE, Q_ALERTS, Q_TICKS, Q_TICK_SUM, Q_PARTITIONS, Q_N };
+enum { Q_PING, Q_SYMBOLS, Q_LATEST, Q_CANDLES, Q_SINCE, Q_ALERTS, Q_TICKS, Q_PROGRESS, Q_PARTITIONS, Q_N };
 
 #define CANDLE_COLS                                                                                                    \
 	"symbol, interval, open_time, open, high, low, close, volume, updates, final, ma7, ma25, ret, rel_volatility, " \
@@ -25,7 +25,7 @@ static const char *const q_sql[Q_N] = {
 		     " ORDER BY event_time DESC, id LIMIT ?2",
 	[Q_TICKS] = "SELECT symbol, event_time, open_24h, high_24h, low_24h, last, volume_24h, quote_volume_24h FROM ticks"
 		    " WHERE symbol = ?1 AND event_time < ?2 ORDER BY event_time DESC LIMIT ?3",
-	[Q_TICK_SUM] = "SELECT (SELECT count(*) FROM ticks WHERE event_time > ?1), (SELECT max(event_time) FROM ticks)",
+	[Q_PROGRESS] = "SELECT coalesce(sum(records), 0), coalesce(max(newest_event_time), 0) FROM stream_offsets",
 	[Q_PARTITIONS] = "SELECT consumer_group, topic, partition, next_offset, records, late, dlq FROM stream_offsets"
 			 " ORDER BY consumer_group, topic, partition LIMIT ?1",
 };
@@ -283,17 +283,15 @@ static tf_err sq_ticks(tf_query *base, const char *symbol, int64_t before, int64
 	return run(q, st, tick_row, (void *)fn, ud);
 }
 
-static tf_err sq_tick_summary(tf_query *base, int64_t since, int64_t *count, int64_t *newest)
+static tf_err sq_progress(tf_query *base, int64_t *records, int64_t *newest)
 {
 	sq_query *q = sq(base);
-	sqlite3_stmt *st = q->st[Q_TICK_SUM];
-	sqlite3_bind_int64(st, 1, since);
+	sqlite3_stmt *st = q->st[Q_PROGRESS];
 	int rc = sqlite3_step(st);
-	*count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*records = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	*newest = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-	tf_err err = rc == SQLITE_ROW ? TF_OK : fail(q, rc, "tick summary");
+	tf_err err = rc == SQLITE_ROW ? TF_OK : fail(q, rc, "stream progress");
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return err;
 }
 
@@ -307,7 +305,7 @@ static tf_err sq_partitions(tf_query *base, int64_t limit, tf_q_partition_fn fn,
 
 static const tf_query_ops sq_ops = {
 	"sqlite", sq_close, sq_ping, sq_symbols, sq_latest, sq_candles, sq_since, sq_stats, sq_alerts, sq_ticks,
-	sq_tick_summary, sq_partitions,
+	sq_progress, sq_partitions,
 };
 
 tf_err tf_query_sqlite_open(const char *path, tf_query **out, char *why, size_t why_cap)

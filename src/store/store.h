@@ -26,9 +26,9 @@
 #include "engine/engine.h"
 #include "market/tick.h"
 
-#define TF_STORE_SCHEMA_VERSION 5
+#define TF_STORE_SCHEMA_VERSION 6
 /* 2: ticker_snapshots.dead and .quote (batch); 3: table rates (sliding windows); 4: candles.last_event_time;
- * 5: stream_offsets.records, .late, .dlq */
+ * 5: stream_offsets.records, .late, .dlq; 6: stream_offsets.newest_event_time, no index ticks_time */
 
 /* What the stream consumed from one partition, from its first offset (or the --from point) up to
  * next_offset: records handled, ticks dropped as late, records sent to the dead-letter topic.
@@ -36,6 +36,7 @@
  * a crash and restart, or a rebuild with --from earliest, gives the same numbers. */
 typedef struct {
 	int64_t records, late, dlq;
+	int64_t newest; /* greatest event time of the ticks stored from the partition (0: none) */
 } tf_stream_counts;
 
 typedef struct tf_store tf_store;

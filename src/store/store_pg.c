@@ -54,6 +54,10 @@ static const char *const migration[] = {
 	/* 5: the partition's counters, committed with its offset (exactly-once; serve's /metrics) */
 	"ALTER TABLE stream_offsets ADD COLUMN records bigint NOT NULL DEFAULT 0,"
 	" ADD COLUMN late bigint NOT NULL DEFAULT 0, ADD COLUMN dlq bigint NOT NULL DEFAULT 0;",
+	/* 6: the newest stored event time per partition instead of an index on ticks(event_time) (see
+	 * store_sqlite.c) */
+	"ALTER TABLE stream_offsets ADD COLUMN newest_event_time bigint NOT NULL DEFAULT 0;"
+	"DROP INDEX IF EXISTS ticks_time;",
 };
 
 static const char *const staging =
@@ -396,19 +400,21 @@ static tf_err pg_commit(tf_store *s)
 			break;
 	for (int i = 0; !err && i < p->noffsets; i++) {
 		const pg_offset *o = &p->offsets[i];
-		char part[16], next[24], rec[24], late[24], dlq[24];
+		char part[16], next[24], rec[24], late[24], dlq[24], newest[24];
 		snprintf(part, sizeof part, "%d", o->partition);
 		snprintf(next, sizeof next, "%lld", (long long)o->next);
 		snprintf(rec, sizeof rec, "%lld", (long long)o->counts.records);
 		snprintf(late, sizeof late, "%lld", (long long)o->counts.late);
 		snprintf(dlq, sizeof dlq, "%lld", (long long)o->counts.dlq);
-		const char *v[] = {o->group, o->topic, part, next, rec, late, dlq};
+		snprintf(newest, sizeof newest, "%lld", (long long)o->counts.newest);
+		const char *v[] = {o->group, o->topic, part, next, rec, late, dlq, newest};
 		PGresult *res = PQexecParams(p->conn,
 					     "INSERT INTO stream_offsets(consumer_group, topic, \"partition\", next_offset, records,"
-					     " late, dlq) VALUES($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (consumer_group, topic,"
-					     " \"partition\") DO UPDATE SET next_offset=EXCLUDED.next_offset,"
-					     " records=EXCLUDED.records, late=EXCLUDED.late, dlq=EXCLUDED.dlq",
-					     7, NULL, v, NULL, NULL, 0);
+					     " late, dlq, newest_event_time) VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT"
+					     " (consumer_group, topic, \"partition\") DO UPDATE SET next_offset=EXCLUDED.next_offset,"
+					     " records=EXCLUDED.records, late=EXCLUDED.late, dlq=EXCLUDED.dlq,"
+					     " newest_event_time=EXCLUDED.newest_event_time",
+					     8, NULL, v, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			err = fail(p, res, "upsert offset");
 		else
@@ -454,7 +460,8 @@ static tf_err pg_get_offset(tf_store *s, const char *group, const char *topic, i
 {
 	PGresult *res;
 	tf_err err = exec_partition((pg_store *)s,
-				    "SELECT next_offset, records, late, dlq FROM stream_offsets WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
+				    "SELECT next_offset, records, late, dlq, newest_event_time FROM stream_offsets"
+				    " WHERE consumer_group=$1 AND topic=$2 AND \"partition\"=$3",
 				    group, topic, partition, 0, PGRES_TUPLES_OK, "read offset", &res);
 	if (err)
 		return err;
@@ -464,6 +471,7 @@ static tf_err pg_get_offset(tf_store *s, const char *group, const char *topic, i
 		counts->records = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 		counts->late = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 		counts->dlq = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+		counts->newest = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
 	}
 	PQclear(res);
 	return TF_OK;
@@ -515,8 +523,14 @@ static tf_err pg_delete_ticks_before(tf_store *s, int64_t before_ms)
 	tf_err err = ensure(p);
 	if (err)
 		return err;
-	char sql[96];
-	snprintf(sql, sizeof sql, "DELETE FROM ticks WHERE event_time < %lld", (long long)before_ms);
+	/* By the primary key, one symbol at a time (a loose index scan finds the symbols): there is no
+	 * index on event_time (schema 6). */
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "WITH RECURSIVE s(symbol) AS (SELECT min(symbol) FROM ticks UNION ALL"
+		 " SELECT (SELECT min(symbol) FROM ticks WHERE symbol > s.symbol) FROM s WHERE s.symbol IS NOT NULL)"
+		 " DELETE FROM ticks t USING s WHERE t.symbol = s.symbol AND t.event_time < %lld",
+		 (long long)before_ms);
 	return exec_ok(p, sql);
 }
 

@@ -11,6 +11,7 @@ struct tf_up_status {
 	tf_query *q;
 	int64_t since_ms;    /* alerts raised from here on are counted (the start of this run) */
 	int64_t newest;      /* newest tick event time seen by the previous line */
+	int64_t records;     /* the stream's committed record count at the previous line; -1 before the first */
 	int64_t last_mono_ms;
 };
 
@@ -26,6 +27,7 @@ tf_err tf_up_status_open(const char *store_url, int64_t since_ms, tf_up_status *
 	}
 	s->since_ms = since_ms;
 	s->newest = since_ms;
+	s->records = -1;
 	s->last_mono_ms = tf_mono_ms();
 	*out = s;
 	return TF_OK;
@@ -71,8 +73,8 @@ static void thousands(int64_t v, char *out, size_t cap)
 
 tf_err tf_up_status_line(tf_up_status *s, char *line, size_t cap)
 {
-	int64_t count = 0, newest = 0, symbols = 0, alerts = 0;
-	tf_err err = tf_query_tick_summary(s->q, s->newest, &count, &newest);
+	int64_t records = 0, newest = 0, symbols = 0, alerts = 0;
+	tf_err err = tf_query_progress(s->q, &records, &newest);
 	if (!err)
 		err = tf_query_symbols(s->q, "1m", count_symbol, &symbols);
 	if (!err)
@@ -81,6 +83,9 @@ tf_err tf_up_status_line(tf_up_status *s, char *line, size_t cap)
 		return err;
 	int64_t now = tf_mono_ms(), dt = now - s->last_mono_ms;
 	s->last_mono_ms = now;
+	/* the first line has no earlier total to compare with; a rebuild (--from) restarts the counters */
+	int64_t count = s->records < 0 || records < s->records ? 0 : records - s->records;
+	s->records = records;
 	if (newest > s->newest)
 		s->newest = newest;
 	char rate[32], syms[32], al[32];

@@ -67,6 +67,7 @@ struct tf_web_hub {
 	size_t alert_next;
 	int64_t alert_since;
 	int64_t last_stats_ms, tick_newest, tick_window;
+	int64_t records_total; /* the stream's committed record count at the last stats poll */
 	tf_q_partition *parts[2]; /* stream_offsets rows: [0] shown in /metrics, [1] being read */
 	size_t nparts[2], cap_parts[2];
 	tf_buf scratch;
@@ -240,7 +241,7 @@ typedef struct {
 	tf_web_hub *h;
 	/* in: decided on the loop */
 	bool poll_iv[NIV], alerts, stats, primed;
-	int64_t alert_from, tick_since;
+	int64_t alert_from;
 	uint64_t force_gen;
 	/* out: filled on the thread */
 	tf_err err;
@@ -251,7 +252,7 @@ typedef struct {
 	tf_buf json;
 	tf_q_alert alert_rows[MAX_POLL_ALERTS];
 	size_t nalerts;
-	int64_t count, newest, run_ns;
+	int64_t records, newest, run_ns; /* records: the stream's committed total (tf_query_progress) */
 } poll_job;
 
 static void poll_job_free(poll_job *j)
@@ -377,7 +378,7 @@ static void poll_run(tf_query *q, void *arg)
 	if (!err && j->alerts)
 		err = tf_query_alerts(q, j->alert_from, MAX_POLL_ALERTS, alert_row, j);
 	if (!err && j->stats)
-		err = tf_query_tick_summary(q, j->tick_since, &j->count, &j->newest);
+		err = tf_query_progress(q, &j->records, &j->newest);
 	if (!err && j->stats) {
 		j->h->nparts[1] = 0;
 		err = tf_query_partitions(q, TF_WM_MAX_PARTITIONS, partition_seen, j->h);
@@ -464,14 +465,17 @@ static tf_err publish_stats(tf_web_hub *h, const poll_job *j)
 	double secs = h->last_stats_ms ? (double)(now - h->last_stats_ms) / 1000.0 : 0;
 	bool first = !h->last_stats_ms;
 	h->last_stats_ms = now;
+	/* records since the last poll; a rebuild (--from) restarts the stream's counters */
+	int64_t count = first || j->records < h->records_total ? 0 : j->records - h->records_total;
+	h->records_total = j->records;
 	if (!first) {
-		h->m->pipeline_records += j->count;
-		h->m->pipeline_records_per_s = secs > 0 ? (double)j->count / secs : 0;
+		h->m->pipeline_records += count;
+		h->m->pipeline_records_per_s = secs > 0 ? (double)count / secs : 0;
 	}
 	if (j->newest > h->tick_newest)
 		h->tick_newest = j->newest;
 	partitions_swap(h);
-	bus_watch(h, j->count);
+	bus_watch(h, count);
 	h->m->pipeline_newest_event_ms = h->tick_newest;
 	h->m->pipeline_lag_ms = h->tick_newest ? tf_now_ms() - h->tick_newest : 0;
 	if (first)
@@ -548,7 +552,6 @@ static void on_poll(tf_loop *l, void *ud)
 	j->alerts = !bus_covers(h, -1);
 	j->alert_from = h->alert_since - 60000;
 	j->stats = tf_mono_ms() - h->last_stats_ms >= 1000;
-	j->tick_since = h->tick_newest;
 	j->primed = h->primed;
 	j->force_gen = h->force_gen;
 	tf_buf_init(&j->json, 256u << 20);

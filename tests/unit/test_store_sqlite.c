@@ -80,7 +80,7 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	TF_CHECK_EQ_INT(tf_store_put_alert(s, &a), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "ticks", 3, "", "\x01\x00\x02", 3), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_put_state(s, "g", "ticks", 3, "BTCUSDT", "abc", 3), TF_OK);
-	tf_stream_counts cnt = {1234, 7, 9};
+	tf_stream_counts cnt = {1234, 7, 9, 1700000000123};
 	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1234, &cnt), TF_OK);
 	tf_rate_row rate = {"p3", 1700000005000, 60000, 120, 2.0, {false, 0}, {1, 2, 3, 4, 5, 6, 7, 8}};
 	TF_CHECK_EQ_INT(tf_store_put_rate(s, &rate), TF_OK);
@@ -96,7 +96,7 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	r = candle(1700000000000, 2600000, true);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
-	cnt = (tf_stream_counts){1300, 8, 11};
+	cnt = (tf_stream_counts){1300, 8, 11, 1700000000456};
 	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 1300, &cnt), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
 	CHECK_Q(path, "SELECT count(*) || ' ' || close || ' ' || final FROM candles", "1 0.02600000 1");
@@ -104,7 +104,7 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
 	r = candle(1700000060000, 2700000, false);
 	TF_CHECK_EQ_INT(tf_store_put_candle(s, &r), TF_OK);
-	cnt = (tf_stream_counts){9999, 99, 99};
+	cnt = (tf_stream_counts){9999, 99, 99, 1700000009999};
 	TF_CHECK_EQ_INT(tf_store_put_offset(s, "g", "ticks", 3, 9999, &cnt), TF_OK);
 	tf_store_rollback(s);
 	CHECK_Q(path, "SELECT count(*) FROM candles", "1");
@@ -114,7 +114,10 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 3, &next, &got, &found), TF_OK);
 	TF_CHECK(found && next == 1300);
 	TF_CHECK(got.records == 1300 && got.late == 8 && got.dlq == 11); /* the committed counters, not the rolled back */
-	CHECK_Q(path, "SELECT records || ' ' || late || ' ' || dlq FROM stream_offsets", "1300 8 11");
+	TF_CHECK(got.newest == 1700000000456);
+	CHECK_Q(path, "SELECT records || ' ' || late || ' ' || dlq || ' ' || newest_event_time FROM stream_offsets",
+		"1300 8 11 1700000000456");
+	CHECK_Q(path, "SELECT count(*) FROM sqlite_master WHERE name = 'ticks_time'", "0"); /* schema 6 */
 	TF_CHECK_EQ_INT(tf_store_get_offset(s, "g", "ticks", 4, &next, &got, &found), TF_OK);
 	TF_CHECK(!found && got.records == 0 && got.late == 0 && got.dlq == 0);
 	tf_store_close(s);
@@ -232,6 +235,14 @@ TF_TEST(store_sqlite_batch_order_and_lock)
 	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_commit(s), TF_OK);
 	CHECK_Q(path, "SELECT count(*) FROM ticks", "4");
+	/* retention walks the primary key symbol by symbol (no index on event_time): every symbol's
+	 * older ticks go, newer ones and other symbols' stay */
+	TF_CHECK_EQ_INT(tf_store_delete_ticks_before(s, 1700000000001), TF_OK);
+	CHECK_Q(path, "SELECT group_concat(symbol || '@' || (event_time - 1700000000000), ' ') FROM"
+		" (SELECT symbol, event_time FROM ticks ORDER BY symbol, event_time)", "ADAUSDT@1 BTCUSDT@1");
+	TF_CHECK_EQ_INT(tf_store_delete_ticks_before(s, 1700000000002), TF_OK);
+	CHECK_Q(path, "SELECT count(*) FROM ticks", "0");
+	TF_CHECK_EQ_INT(tf_store_delete_ticks_before(s, 1700000000002), TF_OK); /* an empty table */
 	tf_store_close(s);
 	unlink(path);
 	char side[80];
