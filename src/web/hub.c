@@ -66,7 +66,7 @@ struct tf_web_hub {
 	int64_t alert_ids[ALERT_IDS];
 	size_t alert_next;
 	int64_t alert_since;
-	int64_t last_stats_ms, tick_newest, tick_window;
+	int64_t last_stats_ms, tick_newest;
 	int64_t records_total; /* the stream's committed record count at the last stats poll */
 	tf_q_partition *parts[2]; /* stream_offsets rows: [0] shown in /metrics, [1] being read */
 	size_t nparts[2], cap_parts[2];

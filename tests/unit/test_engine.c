@@ -7,6 +7,7 @@
 
 #include "engine/engine.h"
 #include "engine/indicators.h"
+#include "engine_fixture.h"
 #include "market/market.h"
 #include "test.h"
 
@@ -17,25 +18,6 @@ static tf_err drain_all(tf_engine *e, const tf_engine_sink *sink)
 	if (!err)
 		tf_engine_drained(e);
 	return err;
-}
-
-#define D(x) ((tf_dec)((x) * 100000000.0 + ((x) >= 0 ? 0.5 : -0.5)))
-
-static tf_tick mini(const char *sym, int64_t t, double last, double open24, double vol24)
-{
-	tf_tick k;
-	memset(&k, 0, sizeof k);
-	k.kind = TF_TICK_MINI_TICKER;
-	snprintf(k.symbol, sizeof k.symbol, "%s", sym);
-	k.event_time = t;
-	k.s24.last = D(last);
-	k.s24.open = D(open24);
-	k.s24.high = D(last > open24 ? last : open24);
-	k.s24.low = D(last < open24 ? last : open24);
-	k.s24.volume = D(vol24);
-	k.s24.quote_volume = D(vol24 * 2);
-	k.dead = last == 0;
-	return k;
 }
 
 /* A table of rows keyed like the store: upserts keep the last write. */

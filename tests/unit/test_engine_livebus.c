@@ -7,26 +7,13 @@
 
 #include "engine/engine.h"
 #include "engine/livebus.h"
+#include "engine_fixture.h"
 #include "test.h"
 
-#define D(x) ((tf_dec)((x) * 100000000.0 + 0.5))
 #define T0 1700000040000LL /* a minute boundary */
 
-static tf_tick tick(const char *sym, int64_t t, double last, double open24)
-{
-	tf_tick k;
-	memset(&k, 0, sizeof k);
-	k.kind = TF_TICK_MINI_TICKER;
-	snprintf(k.symbol, sizeof k.symbol, "%s", sym);
-	k.event_time = t;
-	k.s24.last = D(last);
-	k.s24.open = D(open24);
-	k.s24.high = D(last > open24 ? last : open24);
-	k.s24.low = D(last < open24 ? last : open24);
-	k.s24.volume = D(1000);
-	k.s24.quote_volume = D(2000);
-	return k;
-}
+/* a miniTicker tick with 24 h volume 1000 */
+static tf_tick tick(const char *sym, int64_t t, double last, double open24) { return mini(sym, t, last, open24, 1000); }
 
 static int add(tf_engine *e, tf_tick t)
 {
