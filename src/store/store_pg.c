@@ -58,7 +58,14 @@ static const char *const migration[] = {
 	 * store_sqlite.c) */
 	"ALTER TABLE stream_offsets ADD COLUMN newest_event_time bigint NOT NULL DEFAULT 0;"
 	"DROP INDEX IF EXISTS ticks_time;",
+	/* 7: ticker_snapshots.symbol in the "C" collation (byte order, as SQLite's BINARY): symbols
+	 * are ASCII, and under a language collation (a database created with en_US.UTF-8 or ICU) the
+	 * key's comparisons cost a collation lookup each and a report could use only one reader, the
+	 * two meeting in the middle needing strcmp's order (1M rows under ICU en-US: 1.35 s -> 0.95 s).
+	 * Only the primary key's index is rebuilt; the table is not rewritten. */
+	"ALTER TABLE ticker_snapshots ALTER COLUMN symbol TYPE text COLLATE \"C\";",
 };
+_Static_assert(sizeof migration / sizeof migration[0] == TF_STORE_SCHEMA_VERSION, "one migration per schema version");
 
 static const char *const staging =
 	"CREATE TEMP TABLE IF NOT EXISTS st_ticks(seq bigint, LIKE ticks) ON COMMIT DELETE ROWS;"

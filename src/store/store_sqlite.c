@@ -76,7 +76,19 @@ static const char *const migration[] = {
 	 * primary key, symbol by symbol */
 	"ALTER TABLE stream_offsets ADD COLUMN newest_event_time INTEGER NOT NULL DEFAULT 0;"
 	"DROP INDEX IF EXISTS ticks_time",
+	/* 7: ticker_snapshots WITHOUT ROWID, its rows in the primary key's B-tree: reading a batch
+	 * walked the key's index and looked every row up by rowid in the table (a report over 1M rows:
+	 * 0.57 s -> 0.41 s). The rows are copied over in this migration's one transaction. */
+	"CREATE TABLE ticker_snapshots_7(run_ts INTEGER NOT NULL, symbol TEXT NOT NULL, open TEXT, high TEXT,"
+	" low TEXT, last TEXT, volume TEXT, quote_volume TEXT, price_change_pct TEXT, trades INTEGER, close_time INTEGER,"
+	" dead INTEGER NOT NULL DEFAULT 0, quote TEXT NOT NULL DEFAULT '', PRIMARY KEY(run_ts, symbol)) WITHOUT ROWID;"
+	"INSERT INTO ticker_snapshots_7(run_ts,symbol,open,high,low,last,volume,quote_volume,price_change_pct,trades,"
+	"close_time,dead,quote) SELECT run_ts,symbol,open,high,low,last,volume,quote_volume,price_change_pct,trades,"
+	"close_time,dead,quote FROM ticker_snapshots ORDER BY run_ts, symbol;"
+	"DROP TABLE ticker_snapshots;"
+	"ALTER TABLE ticker_snapshots_7 RENAME TO ticker_snapshots",
 };
+_Static_assert(sizeof migration / sizeof migration[0] == TF_STORE_SCHEMA_VERSION, "one migration per schema version");
 
 /* SQLite has one writer at a time; threads of this process queue here instead of sleeping in
  * SQLite's busy handler (which polls in steps of up to 100 ms). Other processes still meet

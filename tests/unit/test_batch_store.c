@@ -1,6 +1,7 @@
 /* test_batch_store.c — ticker_snapshots through the store in SQLite: exact round trip, latest run,
  * a batch is all or nothing (a failing row rolls the whole batch back), and candles folded into
  * one row per symbol for `report --since`. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,5 +180,90 @@ TF_TEST(batch_store_candle_summary)
 	}
 	free(rows);
 	tf_store_close(s);
+	cleanup_db(path);
+}
+
+/* The first column of sql's first row as text (caller frees); NULL on error, no row or NULL. */
+static char *query_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *out = NULL;
+	if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+static bool sql_ok(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	bool ok = sqlite3_open(path, &db) == SQLITE_OK && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_close(db);
+	return ok;
+}
+
+/* Schema 7 turns ticker_snapshots into a WITHOUT ROWID table: a database at schema 6 (the table
+ * in its earlier rowid layout, rebuilt here as migrations 1 and 2 made it) with two batches of the
+ * sample keeps every row and value, the key still refuses a duplicate, and reports read it. */
+TF_TEST(batch_store_migration_7_keeps_snapshots)
+{
+	char path[] = "/tmp/tf-batch-XXXXXX", url[96], why[512];
+	tf_store *s = open_tmp(path);
+	TF_CHECK(s != NULL);
+	if (!s)
+		return;
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	size_t len = 0, n = 0, bad = 0;
+	char *body = tf_test_read_sample("onchainmonitor_rest_ticker_24hr_ALL_symbols.json", &len);
+	tf_snapshot *rows = NULL;
+	TF_CHECK(body && tf_batch_snapshots_from_body(body, len, &rows, &n, &bad, why, sizeof why) == TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_snapshots(s, 1000, rows, n), TF_OK);
+	TF_CHECK_EQ_INT(tf_store_put_snapshots(s, 2000, rows, n), TF_OK);
+	tf_store_close(s);
+	TF_CHECK(sql_ok(path, "BEGIN;"
+			      "CREATE TABLE ts6(run_ts INTEGER NOT NULL, symbol TEXT NOT NULL, open TEXT, high TEXT, low TEXT,"
+			      " last TEXT, volume TEXT, quote_volume TEXT, price_change_pct TEXT, trades INTEGER, close_time INTEGER,"
+			      " PRIMARY KEY(run_ts, symbol));"
+			      "ALTER TABLE ts6 ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;"
+			      "ALTER TABLE ts6 ADD COLUMN quote TEXT NOT NULL DEFAULT '';"
+			      "INSERT INTO ts6 SELECT run_ts, symbol, open, high, low, last, volume, quote_volume, price_change_pct,"
+			      " trades, close_time, dead, quote FROM ticker_snapshots ORDER BY random();"
+			      "DROP TABLE ticker_snapshots; ALTER TABLE ts6 RENAME TO ticker_snapshots;"
+			      "DELETE FROM schema_version WHERE version >= 7; COMMIT"));
+	/* every value of every row (with its type: quote() prints 'text' and bare integers) in key order */
+	const char *all = "SELECT group_concat(r, ';') FROM (SELECT quote(run_ts) || quote(symbol) || quote(open) || quote(high)"
+			  " || quote(low) || quote(last) || quote(volume) || quote(quote_volume) || quote(price_change_pct) ||"
+			  " quote(trades) || quote(close_time) || quote(dead) || quote(quote) AS r FROM ticker_snapshots"
+			  " ORDER BY run_ts, symbol)";
+	char *before = query_text(path, all);
+	TF_CHECK(before != NULL && strlen(before) > 2 * n * 40);
+	TF_CHECK(sql_ok(path, "SELECT 1 FROM ticker_snapshots WHERE rowid = 1")); /* a rowid table */
+	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
+	char *after = query_text(path, all), *version = query_text(path, "SELECT max(version) FROM schema_version");
+	TF_CHECK(before && after && !strcmp(before, after));
+	TF_CHECK(!sql_ok(path, "SELECT 1 FROM ticker_snapshots WHERE rowid = 1")); /* WITHOUT ROWID */
+	TF_CHECK(!sql_ok(path, "SELECT 1 FROM ticker_snapshots_7"));
+	TF_CHECK(version && strtol(version, NULL, 10) == TF_STORE_SCHEMA_VERSION);
+	tf_snapshot dup[2] = {rows[0], rows[0]};
+	TF_CHECK(tf_store_put_snapshots(s, 2000, dup, 1) != TF_OK);
+	TF_CHECK(tf_store_put_snapshots(s, 3000, dup, 2) != TF_OK);
+	int64_t latest = 0;
+	bool found = false;
+	TF_CHECK_EQ_INT(tf_store_latest_run(s, &latest, &found), TF_OK);
+	TF_CHECK(found && latest == 2000);
+	tf_report_data d;
+	tf_report_scan_opts o = {url, 2000, NULL, 0, false, 2};
+	TF_CHECK_EQ_INT(tf_report_scan(s, &o, &d, why, sizeof why), TF_OK);
+	TF_CHECK(d.n == n && d.dead == 1233);
+	tf_report_data_free(&d);
+	tf_store_close(s);
+	free(before);
+	free(after);
+	free(version);
+	free(rows);
+	free(body);
 	cleanup_db(path);
 }
