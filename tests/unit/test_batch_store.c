@@ -9,6 +9,7 @@
 
 #include "batch/collect.h"
 #include "batch/report_scan.h"
+#include "store/snapshots_int.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -266,4 +267,36 @@ TF_TEST(batch_store_migration_7_keeps_snapshots)
 	free(rows);
 	free(body);
 	cleanup_db(path);
+}
+
+/* One line of PostgreSQL's COPY text output into a report row: plain fields, a trailing newline,
+ * backslash escapes, \N as NULL (0 or ""), and lines with a field too few or too many. */
+TF_TEST(batch_store_copy_line)
+{
+	tf_store s;
+	memset(&s, 0, sizeof s);
+	tf_snapshot r;
+	char ok[] = "ETHBTC\t0.05000000\t0.05100000\t0.04900000\t0.05050000\t1234.50000000\tBTC\t42\t1700000000000\t0\n";
+	TF_CHECK_EQ_INT(tf_snap_copy_row(&s, ok, (int)strlen(ok), &r), TF_OK);
+	TF_CHECK_EQ_STR(r.symbol, "ETHBTC");
+	TF_CHECK_EQ_STR(r.quote, "BTC");
+	TF_CHECK(r.open == 5000000 && r.high == 5100000 && r.low == 4900000 && r.last == 5050000);
+	TF_CHECK(r.quote_volume == (tf_dec)123450000000 && r.trades == 42 && r.close_time == 1700000000000 && !r.dead);
+	char esc[] = "A\\\\B\t\\N\t1.00000000\t2.00000000\t3.00000000\t4.00000000\t\\N\t\\N\t-5\t1";
+	TF_CHECK_EQ_INT(tf_snap_copy_row(&s, esc, (int)strlen(esc), &r), TF_OK);
+	TF_CHECK_EQ_STR(r.symbol, "A\\B");
+	TF_CHECK_EQ_STR(r.quote, "");
+	TF_CHECK(r.open == 0 && r.high == 100000000 && r.quote_volume == 400000000 && r.trades == 0);
+	TF_CHECK(r.close_time == -5 && r.dead);
+	char few[] = "A\t1.00000000\t1.00000000\t1.00000000\t1.00000000\t1.00000000\tUSDT\t1\t2";
+	TF_CHECK_EQ_INT(tf_snap_copy_row(&s, few, (int)strlen(few), &r), TF_ERR_PARSE);
+	TF_CHECK(strstr(s.error, "9 fields") != NULL);
+	char many[] = "A\t1.00000000\t1.00000000\t1.00000000\t1.00000000\t1.00000000\tUSDT\t1\t2\t0\t9";
+	TF_CHECK_EQ_INT(tf_snap_copy_row(&s, many, (int)strlen(many), &r), TF_ERR_PARSE);
+	TF_CHECK(strstr(s.error, "more than 10 fields") != NULL);
+	char bad[] = "A\t1.0x\t1.00000000\t1.00000000\t1.00000000\t1.00000000\tUSDT\t1\t2\t0";
+	TF_CHECK_EQ_INT(tf_snap_copy_row(&s, bad, (int)strlen(bad), &r), TF_ERR_PARSE);
+	TF_CHECK(strstr(s.error, "open") != NULL);
+	char empty[] = "";
+	TF_CHECK_EQ_INT(tf_snap_copy_row(&s, empty, 0, &r), TF_ERR_PARSE);
 }
