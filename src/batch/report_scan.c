@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,7 +26,7 @@ typedef struct {
 
 typedef struct {
 	meeting *m; /* NULL with one reader */
-	bool desc;
+	bool desc, brief;
 	tf_store *s;
 	int64_t run_ts;
 	tf_report_part *part;
@@ -73,7 +74,7 @@ static tf_err sink(void *ctx, const tf_snapshot *rows, size_t n, bool *stop)
 static void *read_batch(void *arg)
 {
 	reader *r = arg;
-	r->err = tf_store_scan_snapshots(r->s, r->run_ts, r->desc, sink, r);
+	r->err = tf_store_scan_snapshots(r->s, r->run_ts, r->desc, r->brief, sink, r);
 	if (r->err) {
 		snprintf(r->why, sizeof r->why, "cannot read ticker_snapshots: %s",
 			 r->err == TF_ERR_NOMEM ? "out of memory" : tf_store_error(r->s));
@@ -98,12 +99,52 @@ static int readers_for(tf_store *s, const tf_report_scan_opts *o)
 	return sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
 }
 
+/* The rows a report shows: the per-symbol table and the four Top 5s. */
+static size_t shown(tf_report_data *d, tf_metric **out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_table; i++)
+		out[n++] = &d->table[i];
+	tf_metric *tops[4] = {d->best, d->worst, d->by_volume, d->by_vol};
+	const size_t nt[4] = {d->n_best, d->n_worst, d->n_by_volume, d->n_by_vol};
+	for (int t = 0; t < 4; t++)
+		for (size_t i = 0; i < nt[t]; i++)
+			out[n++] = &tops[t][i];
+	return n;
+}
+
+/* After a brief scan: trades and dates of the rows the report shows, looked up by symbol. */
+static tf_err fill_details(tf_store *s, int64_t run_ts, tf_report_data *d, char *why, size_t cap)
+{
+	tf_metric **m = malloc((d->n_table + 4 * TF_TOP_N) * sizeof *m);
+	tf_snapshot_detail *det = malloc((d->n_table + 4 * TF_TOP_N) * sizeof *det);
+	tf_err err = m && det ? TF_OK : TF_ERR_NOMEM;
+	size_t n = err ? 0 : shown(d, m);
+	for (size_t i = 0; i < n; i++)
+		memcpy(det[i].symbol, m[i]->symbol, sizeof det[i].symbol);
+	if (!err && (err = tf_store_snapshot_details(s, run_ts, det, n)))
+		snprintf(why, cap, "cannot read ticker_snapshots: %s", tf_store_error(s));
+	for (size_t i = 0; i < n && !err; i++) {
+		m[i]->trades = det[i].trades;
+		m[i]->epoch_s = det[i].close_time / 1000;
+	}
+	if (err == TF_ERR_NOMEM)
+		snprintf(why, cap, "out of memory");
+	free(m);
+	free(det);
+	return err;
+}
+
 tf_err tf_report_scan(tf_store *s, const tf_report_scan_opts *o, tf_report_data *d, char *why, size_t cap)
 {
 	meeting m = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	reader r[2] = {{.s = s, .run_ts = o->run_ts}, {.desc = true, .run_ts = o->run_ts}};
 	int nr = readers_for(s, o);
 	tf_err err = TF_OK;
+	/* Without every row kept, trades and close_time are read only for the rows shown (a few
+	 * hundred lookups instead of two columns of every row) */
+	bool brief = !o->keep_all && o->table_rows + 4 * TF_TOP_N <= TF_SNAPSHOT_DETAILS_MAX;
+	r[0].brief = r[1].brief = brief;
 	memset(d, 0, sizeof *d);
 	if (nr == 2) {
 		char w[256];
@@ -140,6 +181,8 @@ tf_err tf_report_scan(tf_store *s, const tf_report_scan_opts *o, tf_report_data 
 	tf_report_part *parts[2] = {r[0].part, r[1].part};
 	const bool reversed[2] = {false, true};
 	err = tf_report_finish(parts, reversed, (size_t)nr, o->quote, o->run_ts, 0, d, why, cap);
+	if (!err && brief)
+		err = fill_details(s, o->run_ts, d, why, cap);
 out:
 	tf_report_part_free(r[0].part);
 	tf_report_part_free(r[1].part);

@@ -36,11 +36,25 @@ tf_err tf_store_load_candle_summary(tf_store *s, const char *interval, int64_t f
 			    : tf_snapshots_pg_load(s, h, interval, from_ms, to_ms, rows, n);
 }
 
-tf_err tf_store_scan_snapshots(tf_store *s, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx)
+tf_err tf_store_scan_snapshots(tf_store *s, int64_t run_ts, bool desc, bool brief, tf_snapshot_sink sink, void *ctx)
 {
 	void *h = s->ops->native(s);
-	return is_sqlite(s) ? tf_snapshots_sqlite_scan(s, h, run_ts, desc, sink, ctx)
-			    : tf_snapshots_pg_scan(s, h, run_ts, desc, sink, ctx);
+	return is_sqlite(s) ? tf_snapshots_sqlite_scan(s, h, run_ts, desc, brief, sink, ctx)
+			    : tf_snapshots_pg_scan(s, h, run_ts, desc, brief, sink, ctx);
+}
+
+tf_err tf_store_snapshot_details(tf_store *s, int64_t run_ts, tf_snapshot_detail *d, size_t n)
+{
+	if (n > TF_SNAPSHOT_DETAILS_MAX) {
+		snprintf(s->error, sizeof s->error, "more than %d symbols to look up", TF_SNAPSHOT_DETAILS_MAX);
+		return TF_ERR_USAGE;
+	}
+	for (size_t i = 0; i < n; i++)
+		d[i].found = false, d[i].trades = d[i].close_time = 0;
+	if (!n)
+		return TF_OK;
+	void *h = s->ops->native(s);
+	return is_sqlite(s) ? tf_snapshots_sqlite_details(s, h, run_ts, d, n) : tf_snapshots_pg_details(s, h, run_ts, d, n);
 }
 
 tf_err tf_store_snapshot_order_bytewise(tf_store *s, bool *out)

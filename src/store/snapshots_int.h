@@ -18,10 +18,11 @@ enum { SNAP_SYMBOL, SNAP_OPEN, SNAP_HIGH, SNAP_LOW, SNAP_LAST, SNAP_VOLUME, SNAP
 /* Candle columns, in this order; rows must come ordered by symbol, open_time. */
 enum { CND_SYMBOL, CND_OPEN_TIME, CND_OPEN, CND_HIGH, CND_LOW, CND_CLOSE, CND_VOLUME, CND_QUOTE_VOLUME, CND_NCOLS };
 
-/* What a report reads (tf_store_scan_snapshots), in this order. */
-enum { REP_SYMBOL, REP_OPEN, REP_HIGH, REP_LOW, REP_LAST, REP_QUOTE_VOLUME, REP_QUOTE, REP_TRADES, REP_CLOSE_TIME, REP_DEAD,
-       REP_NCOLS };
-#define REP_SELECT_COLS "symbol,open,high,low,last,quote_volume,quote,trades,close_time,dead"
+/* What a report reads (tf_store_scan_snapshots), in this order; a brief scan stops after dead. */
+enum { REP_SYMBOL, REP_OPEN, REP_HIGH, REP_LOW, REP_LAST, REP_QUOTE_VOLUME, REP_QUOTE, REP_DEAD, REP_TRADES, REP_CLOSE_TIME,
+       REP_NCOLS, REP_BRIEF_NCOLS = REP_TRADES };
+#define REP_BRIEF_COLS "symbol,open,high,low,last,quote_volume,quote,dead"
+#define REP_SELECT_COLS REP_BRIEF_COLS ",trades,close_time"
 
 #define SNAP_SELECT_COLS "symbol,open,high,low,last,volume,quote_volume,price_change_pct,trades,close_time,dead,quote"
 #define CND_SELECT_COLS "symbol,open_time,open,high,low,close,volume,quote_volume"
@@ -38,9 +39,10 @@ tf_err tf_snap_fill_report(tf_store *s, tf_snapshot *r, const char *const *col, 
 tf_err tf_snap_int(tf_store *s, const char *v, int len, const char *name, int64_t *out);
 
 /* Parses one line of `COPY (SELECT REP_SELECT_COLS ...) TO STDOUT` text output (tab-separated,
- * backslash escapes, \N for NULL, an optional trailing newline) into r. TF_ERR_PARSE (s->error says
- * why) for a wrong field count or a malformed value. snapshots_pg.c; a fuzz target covers it. */
-tf_err tf_snap_copy_row(tf_store *s, char *line, int len, tf_snapshot *r);
+ * backslash escapes, \N for NULL, an optional trailing newline) into r; with brief, of
+ * REP_BRIEF_COLS (trades and close_time set to 0). TF_ERR_PARSE (s->error says why) for a wrong
+ * field count or a malformed value. snapshots_pg.c; a fuzz target covers it. */
+tf_err tf_snap_copy_row(tf_store *s, char *line, int len, bool brief, tf_snapshot *r);
 
 /* Formats a decimal as text for an INSERT/COPY (exactly 8 decimals). */
 void tf_snap_dec(tf_dec v, char out[TF_DEC_STR_MAX]);

@@ -180,7 +180,7 @@ static int unescape(const char *v, int n, char out[COPY_FIELD_MAX])
  * its scratch slot ("\N" is NULL); fields without one point into the line. TF_ERR_PARSE when the
  * line has the wrong number of fields. Fields are found with memchr (vectorised in libc) and the
  * line is searched for a backslash once: a million lines of ten fields go through here. */
-static tf_err split_line(tf_store *s, char *line, int len, const char **col, int *clen,
+static tf_err split_line(tf_store *s, char *line, int len, int ncols, const char **col, int *clen,
 			 char scratch[REP_NCOLS][COPY_FIELD_MAX])
 {
 	if (len > 0 && line[len - 1] == '\n')
@@ -190,7 +190,7 @@ static tf_err split_line(tf_store *s, char *line, int len, const char **col, int
 	int f = 0;
 	for (;;) {
 		const char *tab = memchr(p, '\t', (size_t)(end - p)), *fe = tab ? tab : end;
-		if (f == REP_NCOLS) {
+		if (f == ncols) {
 			f++; /* one too many */
 			break;
 		}
@@ -211,26 +211,28 @@ static tf_err split_line(tf_store *s, char *line, int len, const char **col, int
 			break;
 		p = tab + 1;
 	}
-	if (f != REP_NCOLS) {
+	if (f != ncols) {
 		snprintf(s->error, sizeof s->error, "postgresql: scan: a COPY line has %s%d fields, not %d",
-			 f > REP_NCOLS ? "more than " : "", f > REP_NCOLS ? REP_NCOLS : f, REP_NCOLS);
+			 f > ncols ? "more than " : "", f > ncols ? ncols : f, ncols);
 		return TF_ERR_PARSE;
 	}
 	return TF_OK;
 }
 
-tf_err tf_snap_copy_row(tf_store *s, char *line, int len, tf_snapshot *r)
+tf_err tf_snap_copy_row(tf_store *s, char *line, int len, bool brief, tf_snapshot *r)
 {
 	const char *col[REP_NCOLS];
 	int clen[REP_NCOLS];
 	char scratch[REP_NCOLS][COPY_FIELD_MAX];
 	int64_t dead = 0;
-	tf_err err = split_line(s, line, len, col, clen, scratch);
+	r->trades = r->close_time = 0;
+	tf_err err = split_line(s, line, len, brief ? REP_BRIEF_NCOLS : REP_NCOLS, col, clen, scratch);
 	if (!err)
 		err = tf_snap_fill_report(s, r, col, clen);
-	if (!err && !(err = tf_snap_int(s, col[REP_TRADES], clen[REP_TRADES], "trades", &r->trades)) &&
-	    !(err = tf_snap_int(s, col[REP_CLOSE_TIME], clen[REP_CLOSE_TIME], "close_time", &r->close_time)))
+	if (!err)
 		err = tf_snap_int(s, col[REP_DEAD], clen[REP_DEAD], "dead", &dead);
+	if (!err && !brief && !(err = tf_snap_int(s, col[REP_TRADES], clen[REP_TRADES], "trades", &r->trades)))
+		err = tf_snap_int(s, col[REP_CLOSE_TIME], clen[REP_CLOSE_TIME], "close_time", &r->close_time);
 	r->dead = dead != 0;
 	return err;
 }
@@ -267,14 +269,15 @@ static void cancel(PGconn *c)
 
 /* Rows come one COPY line per PQgetCopyData while the server is still producing the next ones, so
  * the server's work and ours overlap and no result set of the whole batch is ever built. */
-tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx)
+tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc, bool brief, tf_snapshot_sink sink,
+			    void *ctx)
 {
 	PGconn *c = native;
 	if (!c || PQstatus(c) != CONNECTION_OK)
 		return fail(s, c, NULL, "connection");
 	char sql[256];
-	snprintf(sql, sizeof sql, "COPY (SELECT " REP_SELECT_COLS " FROM ticker_snapshots WHERE run_ts=%lld ORDER BY symbol%s) TO STDOUT",
-		 (long long)run_ts, desc ? " DESC" : "");
+	snprintf(sql, sizeof sql, "COPY (SELECT %s FROM ticker_snapshots WHERE run_ts=%lld ORDER BY symbol%s) TO STDOUT",
+		 brief ? REP_BRIEF_COLS : REP_SELECT_COLS, (long long)run_ts, desc ? " DESC" : "");
 	PGresult *res = PQexec(c, sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT)
 		return fail(s, c, res, "scan");
@@ -290,7 +293,7 @@ tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc
 			if (++total > TF_SNAPSHOT_MAX_ROWS) {
 				snprintf(s->error, sizeof s->error, "more than %d rows to load", TF_SNAPSHOT_MAX_ROWS);
 				err = TF_ERR_TOO_BIG;
-			} else if (!(err = tf_snap_copy_row(s, line, len, &rows[n])) && ++n == TF_SNAPSHOT_CHUNK) {
+			} else if (!(err = tf_snap_copy_row(s, line, len, brief, &rows[n])) && ++n == TF_SNAPSHOT_CHUNK) {
 				err = sink(ctx, rows, n, &stop);
 				n = 0;
 			}
@@ -316,5 +319,56 @@ tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc
 	if (!err && !stop && !cancelled && n)
 		err = sink(ctx, rows, n, &stop);
 	free(rows);
+	return err;
+}
+
+/* Appends symbol to an array literal's text as one double-quoted element (" and \\ escaped). */
+static tf_err array_elem(tf_buf *b, const char *symbol, bool first)
+{
+	tf_err err = tf_buf_append_str(b, first ? "\"" : ",\"");
+	for (const char *p = symbol; !err && *p; p++)
+		if (!(*p == '"' || *p == '\\') || !(err = tf_buf_append(b, "\\", 1)))
+			err = tf_buf_append(b, p, 1);
+	return err ? err : tf_buf_append(b, "\"", 1);
+}
+
+tf_err tf_snapshots_pg_details(tf_store *s, void *native, int64_t run_ts, tf_snapshot_detail *d, size_t n)
+{
+	PGconn *c = native;
+	tf_buf arr;
+	tf_buf_init(&arr, (size_t)TF_SNAPSHOT_DETAILS_MAX * (2 * TF_SYMBOL_MAX + 3) + 3);
+	tf_err err = tf_buf_appendf(&arr, "{");
+	for (size_t i = 0; i < n && !err; i++)
+		err = array_elem(&arr, d[i].symbol, i == 0);
+	if (!err)
+		err = tf_buf_appendf(&arr, "}");
+	if (err) {
+		tf_buf_free(&arr);
+		return err;
+	}
+	char ts[24];
+	snprintf(ts, sizeof ts, "%lld", (long long)run_ts);
+	const char *params[2] = {ts, (const char *)arr.data};
+	PGresult *res = PQexecParams(c, "SELECT symbol, trades, close_time FROM ticker_snapshots WHERE run_ts=$1 AND "
+				     "symbol = ANY($2::text[])", 2, NULL, params, NULL, NULL, 0);
+	tf_buf_free(&arr);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return fail(s, c, res, "details");
+	for (int i = 0, nt = PQntuples(res); i < nt && !err; i++) {
+		const char *sym = PQgetvalue(res, i, 0);
+		int64_t trades = 0, close_time = 0;
+		if ((err = tf_snap_int(s, PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1), PQgetlength(res, i, 1), "trades",
+				       &trades)) ||
+		    (err = tf_snap_int(s, PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2), PQgetlength(res, i, 2),
+				       "close_time", &close_time)))
+			break;
+		for (size_t k = 0; k < n; k++) /* a few hundred symbols: no index needed */
+			if (!strcmp(d[k].symbol, sym)) {
+				d[k].trades = trades;
+				d[k].close_time = close_time;
+				d[k].found = true;
+			}
+	}
+	PQclear(res);
 	return err;
 }

@@ -126,13 +126,26 @@ out:
 	return TF_OK;
 }
 
-/* One row of the report's columns; integers read as integers (no text round trip) unless the
- * database holds something else there, which is then parsed (and refused when it is no integer).
- * Each column is fetched once as a value and read through sqlite3_value_*: one API call fewer per
- * column than sqlite3_column_text + sqlite3_column_bytes, each of which looks the column up again
- * (a million rows of ten columns). The values are unprotected, which is safe here: the statement
- * and its connection belong to this thread alone (scan_conn). */
-static tf_err scan_row(tf_store *s, sqlite3_stmt *st, tf_snapshot *r)
+/* An integer column: read as an integer (no text round trip) unless the database holds something
+ * else there, which is then parsed (and refused when it is no integer); NULL is 0. */
+static tf_err int_col(tf_store *s, sqlite3_stmt *st, int c, const char *name, int64_t *out)
+{
+	sqlite3_value *x = sqlite3_column_value(st, c);
+	int t = sqlite3_value_type(x);
+	*out = 0;
+	if (t == SQLITE_INTEGER)
+		*out = sqlite3_value_int64(x);
+	else if (t != SQLITE_NULL)
+		return tf_snap_int(s, (const char *)sqlite3_value_text(x), sqlite3_value_bytes(x), name, out);
+	return TF_OK;
+}
+
+/* One row of the report's columns (REP_BRIEF_COLS, or REP_SELECT_COLS unless brief). Each column
+ * is fetched once as a value and read through sqlite3_value_*: one API call fewer per column than
+ * sqlite3_column_text + sqlite3_column_bytes, each of which looks the column up again (a million
+ * rows of ten columns). The values are unprotected, which is safe here: the statement and its
+ * connection belong to this thread alone (scan_conn). */
+static tf_err scan_row(tf_store *s, sqlite3_stmt *st, bool brief, tf_snapshot *r)
 {
 	const char *col[REP_NCOLS];
 	int len[REP_NCOLS];
@@ -141,25 +154,15 @@ static tf_err scan_row(tf_store *s, sqlite3_stmt *st, tf_snapshot *r)
 		col[i] = (const char *)sqlite3_value_text(v);
 		len[i] = sqlite3_value_bytes(v);
 	}
+	int64_t dead = 0;
 	tf_err err = tf_snap_fill_report(s, r, col, len);
-	int64_t v[3];
-	static const char *const names[3] = {"trades", "close_time", "dead"};
-	for (int i = 0; i < 3 && !err; i++) {
-		sqlite3_value *x = sqlite3_column_value(st, REP_TRADES + i);
-		int t = sqlite3_value_type(x);
-		if (t == SQLITE_INTEGER)
-			v[i] = sqlite3_value_int64(x);
-		else if (t == SQLITE_NULL)
-			v[i] = 0;
-		else
-			err = tf_snap_int(s, (const char *)sqlite3_value_text(x), sqlite3_value_bytes(x), names[i], &v[i]);
-	}
-	if (err)
-		return err;
-	r->trades = v[0];
-	r->close_time = v[1];
-	r->dead = v[2] != 0;
-	return TF_OK;
+	if (!err)
+		err = int_col(s, st, REP_DEAD, "dead", &dead);
+	r->trades = r->close_time = 0;
+	if (!err && !brief && !(err = int_col(s, st, REP_TRADES, "trades", &r->trades)))
+		err = int_col(s, st, REP_CLOSE_TIME, "close_time", &r->close_time);
+	r->dead = dead != 0;
+	return err;
 }
 
 /* A read-only connection of the scan's own to the store's file, without SQLite's per-call mutex
@@ -182,7 +185,8 @@ static sqlite3 *scan_conn(sqlite3 *db)
 	return own;
 }
 
-tf_err tf_snapshots_sqlite_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx)
+tf_err tf_snapshots_sqlite_scan(tf_store *s, void *native, int64_t run_ts, bool desc, bool brief, tf_snapshot_sink sink,
+				void *ctx)
 {
 	sqlite3 *own = scan_conn(native), *db = own ? own : native;
 	sqlite3_stmt *st = NULL;
@@ -192,10 +196,13 @@ tf_err tf_snapshots_sqlite_scan(tf_store *s, void *native, int64_t run_ts, bool 
 		err = TF_ERR_NOMEM;
 		goto out;
 	}
-	int rc = sqlite3_prepare_v2(db,
-				    desc ? "SELECT " REP_SELECT_COLS " FROM ticker_snapshots WHERE run_ts=?1 ORDER BY symbol DESC"
-					 : "SELECT " REP_SELECT_COLS " FROM ticker_snapshots WHERE run_ts=?1 ORDER BY symbol",
-				    -1, &st, NULL);
+	static const char *const sql[2][2] = {
+		{"SELECT " REP_SELECT_COLS " FROM ticker_snapshots WHERE run_ts=?1 ORDER BY symbol",
+		 "SELECT " REP_SELECT_COLS " FROM ticker_snapshots WHERE run_ts=?1 ORDER BY symbol DESC"},
+		{"SELECT " REP_BRIEF_COLS " FROM ticker_snapshots WHERE run_ts=?1 ORDER BY symbol",
+		 "SELECT " REP_BRIEF_COLS " FROM ticker_snapshots WHERE run_ts=?1 ORDER BY symbol DESC"},
+	};
+	int rc = sqlite3_prepare_v2(db, sql[brief][desc], -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		err = fail(s, db, rc, "scan");
 		goto out;
@@ -209,7 +216,7 @@ tf_err tf_snapshots_sqlite_scan(tf_store *s, void *native, int64_t run_ts, bool 
 			err = TF_ERR_TOO_BIG;
 			goto out;
 		}
-		if ((err = scan_row(s, st, &rows[n])))
+		if ((err = scan_row(s, st, brief, &rows[n])))
 			goto out;
 		if (++n == TF_SNAPSHOT_CHUNK) {
 			if ((err = sink(ctx, rows, n, &stop)))
@@ -227,5 +234,31 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_close(own);
 	free(rows);
+	return err;
+}
+
+tf_err tf_snapshots_sqlite_details(tf_store *s, void *native, int64_t run_ts, tf_snapshot_detail *d, size_t n)
+{
+	sqlite3 *db = native;
+	sqlite3_stmt *st = NULL;
+	tf_err err = TF_OK;
+	int rc = sqlite3_prepare_v2(db, "SELECT trades, close_time FROM ticker_snapshots WHERE run_ts=?1 AND symbol=?2", -1,
+				    &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, db, rc, "details");
+	sqlite3_bind_int64(st, 1, run_ts);
+	for (size_t i = 0; i < n && !err; i++) {
+		sqlite3_bind_text(st, 2, d[i].symbol, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			d[i].found = true;
+			if (!(err = int_col(s, st, 0, "trades", &d[i].trades)))
+				err = int_col(s, st, 1, "close_time", &d[i].close_time);
+		} else if (rc != SQLITE_DONE) {
+			err = fail(s, db, rc, "details");
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
 	return err;
 }

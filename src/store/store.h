@@ -175,11 +175,25 @@ typedef tf_err (*tf_snapshot_sink)(void *ctx, const tf_snapshot *rows, size_t n,
 
 /* Streams the rows of one run_ts to sink without holding the batch in memory, ordered by symbol
  * (descending when desc; SQLite compares bytes, PostgreSQL uses the column's collation). Only what a
- * report reads is filled: volume and price_change_pct are 0. SQLite reads through a memory map;
- * PostgreSQL streams COPY ... TO STDOUT. TF_ERR_PARSE when a stored value is malformed (s->error
- * names it), TF_ERR_TOO_BIG over TF_SNAPSHOT_MAX_ROWS, TF_ERR_AGAIN / TF_ERR_IO from the database,
- * or the sink's error. */
-tf_err tf_store_scan_snapshots(tf_store *s, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
+ * report reads is filled: volume and price_change_pct are 0, and with brief trades and close_time
+ * too (two columns fewer per row; tf_store_snapshot_details fetches them for the rows a report
+ * shows). SQLite reads through a memory map; PostgreSQL streams COPY ... TO STDOUT. TF_ERR_PARSE
+ * when a stored value is malformed (s->error names it), TF_ERR_TOO_BIG over TF_SNAPSHOT_MAX_ROWS,
+ * TF_ERR_AGAIN / TF_ERR_IO from the database, or the sink's error. */
+tf_err tf_store_scan_snapshots(tf_store *s, int64_t run_ts, bool desc, bool brief, tf_snapshot_sink sink, void *ctx);
+
+/* What a brief scan leaves out, for one symbol of a batch. */
+typedef struct {
+	char symbol[TF_SYMBOL_MAX]; /* in */
+	int64_t trades, close_time; /* out: from the stored row */
+	bool found;                 /* out: false when the batch has no row of symbol */
+} tf_snapshot_detail;
+#define TF_SNAPSHOT_DETAILS_MAX 4096 /* symbols per tf_store_snapshot_details call at most */
+
+/* Fills trades and close_time of d[0..n) (n <= TF_SNAPSHOT_DETAILS_MAX; a symbol may repeat) from
+ * batch run_ts: one key lookup per symbol (SQLite) or one query for all (PostgreSQL). TF_ERR_USAGE
+ * past the maximum; otherwise errors as tf_store_scan_snapshots. */
+tf_err tf_store_snapshot_details(tf_store *s, int64_t run_ts, tf_snapshot_detail *d, size_t n);
 
 /* Whether the scans' symbol order is strcmp's (SQLite: always; PostgreSQL: when the column's
  * collation is C, POSIX or C.UTF-8), so that two scans from both ends can tell where they meet. */
@@ -190,9 +204,13 @@ tf_err tf_snapshots_sqlite_put(tf_store *s, void *native, int64_t run_ts, const 
 tf_err tf_snapshots_sqlite_latest(tf_store *s, void *native, int64_t *run_ts, bool *found);
 tf_err tf_snapshots_sqlite_load(tf_store *s, void *native, const char *interval, int64_t run_ts, int64_t to_ms,
 				tf_snapshot **rows, size_t *n);
-tf_err tf_snapshots_sqlite_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
+tf_err tf_snapshots_sqlite_scan(tf_store *s, void *native, int64_t run_ts, bool desc, bool brief, tf_snapshot_sink sink,
+				void *ctx);
+tf_err tf_snapshots_sqlite_details(tf_store *s, void *native, int64_t run_ts, tf_snapshot_detail *d, size_t n);
 tf_err tf_snapshots_pg_bytewise(tf_store *s, void *native, bool *out);
-tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc, tf_snapshot_sink sink, void *ctx);
+tf_err tf_snapshots_pg_scan(tf_store *s, void *native, int64_t run_ts, bool desc, bool brief, tf_snapshot_sink sink,
+			    void *ctx);
+tf_err tf_snapshots_pg_details(tf_store *s, void *native, int64_t run_ts, tf_snapshot_detail *d, size_t n);
 tf_err tf_snapshots_pg_put(tf_store *s, void *native, int64_t run_ts, const tf_snapshot *rows, size_t n);
 tf_err tf_snapshots_pg_latest(tf_store *s, void *native, int64_t *run_ts, bool *found);
 tf_err tf_snapshots_pg_load(tf_store *s, void *native, const char *interval, int64_t run_ts, int64_t to_ms,
