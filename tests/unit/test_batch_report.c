@@ -212,6 +212,57 @@ TF_TEST(batch_metrics_top5_matches_naive_sort)
 	tf_report_data_free(&d);
 }
 
+/* The value at quantile q of sorted v[0..n), interpolated as metrics.c promises (numpy's default). */
+static double sorted_quantile(const double *v, size_t n, double q)
+{
+	double pos = q * (double)(n - 1);
+	size_t i = (size_t)pos;
+	double frac = pos - (double)i;
+	return frac == 0 || i + 1 >= n ? v[i] : v[i] + frac * (v[i + 1] - v[i]);
+}
+
+/* The median return and the volatility quartiles (selections, the quartiles on a thread of their
+ * own from QUARTILE_THREAD_MIN values) equal those of a full sort exactly, for small sizes where
+ * ranks coincide, with repeated values, and for a batch big enough for the thread. */
+TF_TEST(batch_metrics_quartiles_match_sort)
+{
+	const size_t sizes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 1001, 150003};
+	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+		size_t n = sizes[z];
+		tf_snapshot *rows = calloc(n, sizeof *rows);
+		unsigned seed = 99 + (unsigned)n;
+		for (size_t i = 0; i < n; i++) {
+			char sym[48];
+			snprintf(sym, sizeof sym, "S%07zuUSDT", i % 10000000);
+			seed = seed * 1103515245u + 12345u;
+			double open = 1 + (seed >> 16) % 7, last = open * (0.9 + ((seed >> 4) % 9) / 40.0); /* many ties */
+			rows[i] = row(sym, open, open * (1.05 + ((seed >> 9) % 5) / 100.0), open * 0.95, last, 1, false);
+		}
+		tf_report_data d;
+		char why[128];
+		TF_CHECK_EQ_INT(tf_report_compute(rows, n, "USDT", 1, 0, &d, why, sizeof why), TF_OK);
+		double *r = malloc(n * sizeof *r), *v = malloc(n * sizeof *v);
+		size_t nr = 0, nv = 0;
+		for (size_t i = 0; i < d.n_all; i++) {
+			if (d.all[i].has_ret)
+				r[nr++] = d.all[i].ret_pct;
+			if (d.all[i].has_vol)
+				v[nv++] = d.all[i].rel_vol_pct;
+		}
+		TF_CHECK(nr == n && nv == n);
+		qsort(r, nr, sizeof *r, cmp_dbl);
+		qsort(v, nv, sizeof *v, cmp_dbl);
+		TF_CHECK(d.median_ret_pct == sorted_quantile(r, nr, 0.5));
+		TF_CHECK(d.vol_q1 == sorted_quantile(v, nv, 0.25));
+		TF_CHECK(d.vol_median == sorted_quantile(v, nv, 0.5));
+		TF_CHECK(d.vol_q3 == sorted_quantile(v, nv, 0.75));
+		free(r);
+		free(v);
+		free(rows);
+		tf_report_data_free(&d);
+	}
+}
+
 /* Split anywhere into a lower part read upwards and an upper part read downwards (as the two
  * readers of report_scan.c do), the merged report equals the one-part report exactly. */
 TF_TEST(batch_metrics_parts_merge_exactly)
