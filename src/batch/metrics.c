@@ -81,7 +81,7 @@ static void fill_metric(tf_metric *m, const tf_snapshot *r)
 }
 
 /* Whether metric a ranks before b in order o; ties break by symbol. */
-static bool before(const tf_metric *a, const tf_metric *b, order o)
+static inline bool before(const tf_metric *a, const tf_metric *b, order o)
 {
 	double x, y;
 	switch (o) {
@@ -95,8 +95,9 @@ static bool before(const tf_metric *a, const tf_metric *b, order o)
 	return strcmp(a->symbol, b->symbol) < 0;
 }
 
-/* Inserts m into the sorted top[0..*n) when it belongs to the first TF_TOP_N. */
-static void top_insert(tf_metric *top, size_t *n, const tf_metric *m, order o)
+/* Inserts m into the sorted top[0..*n) when it belongs to the first TF_TOP_N. Inlined with a
+ * constant o, the usual case (the row does not beat the fifth) is a comparison or two. */
+static inline void top_insert(tf_metric *top, size_t *n, const tf_metric *m, order o)
 {
 	if (*n == TF_TOP_N && !before(m, &top[TF_TOP_N - 1], o))
 		return;

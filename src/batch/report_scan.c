@@ -40,7 +40,11 @@ static size_t claim(meeting *m, bool desc, const tf_snapshot *rows, size_t n)
 	size_t k = 0;
 	if (m->failed)
 		return 0;
+	/* rows are in the reader's order: when the chunk's last row may be kept, so may all the others
+	 * (one comparison per chunk until the readers come near each other) */
 	if (!desc) {
+		if (n && (!m->hi_set || strcmp(rows[n - 1].symbol, m->hi) < 0))
+			k = n;
 		while (k < n && (!m->hi_set || strcmp(rows[k].symbol, m->hi) < 0))
 			k++;
 		if (k) {
@@ -48,6 +52,8 @@ static size_t claim(meeting *m, bool desc, const tf_snapshot *rows, size_t n)
 			m->lo_set = true;
 		}
 	} else {
+		if (n && (!m->lo_set || strcmp(rows[n - 1].symbol, m->lo) > 0))
+			k = n;
 		while (k < n && (!m->lo_set || strcmp(rows[k].symbol, m->lo) > 0))
 			k++;
 		if (k) {
