@@ -26,9 +26,10 @@
 #include "engine/engine.h"
 #include "market/tick.h"
 
-#define TF_STORE_SCHEMA_VERSION 6
+#define TF_STORE_SCHEMA_VERSION 7
 /* 2: ticker_snapshots.dead and .quote (batch); 3: table rates (sliding windows); 4: candles.last_event_time;
- * 5: stream_offsets.records, .late, .dlq; 6: stream_offsets.newest_event_time, no index ticks_time */
+ * 5: stream_offsets.records, .late, .dlq; 6: stream_offsets.newest_event_time, no index ticks_time;
+ * 7: SQLite's stream_state a rowid table (checkpoints in the page, not in overflow pages) */
 
 /* What the stream consumed from one partition, from its first offset (or the --from point) up to
  * next_offset: records handled, ticks dropped as late, records sent to the dead-letter topic.

@@ -61,6 +61,9 @@ static const char *const migration[] = {
 	 * store_sqlite.c) */
 	"ALTER TABLE stream_offsets ADD COLUMN newest_event_time bigint NOT NULL DEFAULT 0;"
 	"DROP INDEX IF EXISTS ticks_time;",
+	/* 7: nothing here (SQLite's stream_state becomes a rowid table, see store_sqlite.c; PostgreSQL
+	 * keeps a 1.5 KB checkpoint in the heap page already) */
+	"SELECT 1;",
 };
 
 static const char *const staging =

@@ -76,6 +76,16 @@ static const char *const migration[] = {
 	 * primary key, symbol by symbol */
 	"ALTER TABLE stream_offsets ADD COLUMN newest_event_time INTEGER NOT NULL DEFAULT 0;"
 	"DROP INDEX IF EXISTS ticks_time",
+	/* 7: stream_state as a rowid table. A symbol's checkpoint is 1.1-5.6 KB (1.5 KB on average at
+	 * 2,000 symbols); WITHOUT ROWID rows are index entries, kept in the page only up to ~1,000 bytes
+	 * of a 4 KB page, so every checkpoint went to overflow pages, freed and allocated again at each
+	 * commit (76 us a row, a tenth of the writer's time). A rowid table keeps up to ~4,000 bytes in
+	 * the page: half the cost a row (the primary key becomes a small separate index). */
+	"CREATE TABLE stream_state_v7(consumer_group TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,"
+	" symbol TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY(consumer_group, topic, partition, symbol));"
+	"INSERT INTO stream_state_v7 SELECT consumer_group, topic, partition, symbol, state FROM stream_state;"
+	"DROP TABLE stream_state;"
+	"ALTER TABLE stream_state_v7 RENAME TO stream_state",
 };
 
 /* SQLite has one writer at a time; threads of this process queue here instead of sleeping in
@@ -285,11 +295,10 @@ static tf_err exec_offset(sq_store *q, const tf_sqb_keyed *k)
 	return step_done(q, st, "upsert offset");
 }
 
-/* Every row of the batch, ticks and candles in key order. */
+/* Every row of the batch (ticks and candles already in key order). */
 static tf_err exec_batch(sq_store *q)
 {
 	tf_sqb *b = &q->batch;
-	tf_sqb_sort(b);
 	tf_err err = TF_OK;
 	const tf_sqb_tick *t = (const tf_sqb_tick *)b->ticks.data;
 	for (size_t i = 0, n = tf_sqb_count(&b->ticks, sizeof *t); !err && i < n; i++)
@@ -317,6 +326,7 @@ static tf_err exec_batch(sq_store *q)
 static tf_err sq_commit(tf_store *s)
 {
 	sq_store *q = (sq_store *)s;
+	tf_sqb_sort(&q->batch); /* before taking the writer: a tenth of the time it was held (2,000 symbols) */
 	pthread_mutex_lock(&writer);
 	tf_err err = exec(q, "BEGIN IMMEDIATE");
 	if (!err && !(err = exec_batch(q)))

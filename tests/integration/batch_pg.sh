@@ -24,7 +24,7 @@ wait_port "$HP"
 # 1.
 timeout 60 "$TICKFLOW" collect --rest-url "http://127.0.0.1:$HP" --store "$URL" >"$TF_TMP/c.out" || fail "collect into PostgreSQL failed"
 [[ $(Q "SELECT count(*), sum(dead), count(DISTINCT run_ts) FROM ticker_snapshots") == "2519|1233|1" ]] || fail "rows: $(Q "SELECT count(*), sum(dead) FROM ticker_snapshots")"
-[[ $(Q "SELECT max(version) FROM schema_version") == 6 ]] || fail "schema version"
+[[ $(Q "SELECT max(version) FROM schema_version") == 7 ]] || fail "schema version"
 want=$(/usr/bin/python3 -c 'import json,sys; x=[e for e in json.load(open(sys.argv[1])) if e["symbol"]=="ETHBTC"][0]; print("%s|%s" % (x["lastPrice"], x["quoteVolume"]))' "$SAMPLE")
 [[ $(Q "SELECT last, quote_volume FROM ticker_snapshots WHERE symbol='ETHBTC'") == "$want" ]] || fail "ETHBTC decimals are not exact"
 

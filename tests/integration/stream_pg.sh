@@ -30,7 +30,7 @@ pg_counters() {
 run_stream pg "$(url main)" pgmain --threads 2
 dump "pg:$(url main)" "$TF_TMP/pg.txt"
 cmp "$TF_TMP/ref.txt" "$TF_TMP/pg.txt" || { diff "$TF_TMP/ref.txt" "$TF_TMP/pg.txt" | head; fail "PostgreSQL tables differ from SQLite's"; }
-[[ $(psql -X -At -h 127.0.0.1 -p "$PGPORT" -U tickflow -d main -c "SELECT max(version) FROM schema_version") == 6 ]] || fail "schema version"
+[[ $(psql -X -At -h 127.0.0.1 -p "$PGPORT" -U tickflow -d main -c "SELECT max(version) FROM schema_version") == 7 ]] || fail "schema version"
 pg_counters main pgmain | diff "$TF_TMP/counters.txt" - || fail "PostgreSQL counters differ from SQLite's"
 
 # 2. PostgreSQL goes away mid-run and comes back
