@@ -61,9 +61,16 @@ static const char *const migration[] = {
 	 * store_sqlite.c) */
 	"ALTER TABLE stream_offsets ADD COLUMN newest_event_time bigint NOT NULL DEFAULT 0;"
 	"DROP INDEX IF EXISTS ticks_time;",
-	/* 7: nothing here (SQLite's stream_state becomes a rowid table, see store_sqlite.c; PostgreSQL
-	 * keeps a 1.5 KB checkpoint in the heap page already) */
-	"SELECT 1;",
+	/* 7: symbols compare bytewise (COLLATE "C"), as in SQLite: under the database's locale (even
+	 * C.UTF-8 in PostgreSQL 15) every key comparison went through strcoll, and the primary key is
+	 * half the cost of a tick's COPY (400,000 sorted rows: 2.56 s, 2.26 s with "C", 1.29 s with no
+	 * key at all); and a locale such as en_US would order symbols unlike SQLite and unlike the
+	 * report's readers, which meet by strcmp (report_scan.c). (SQLite's part of 7: stream_state
+	 * becomes a rowid table.) */
+	"ALTER TABLE ticks ALTER COLUMN symbol TYPE text COLLATE \"C\";"
+	"ALTER TABLE candles ALTER COLUMN symbol TYPE text COLLATE \"C\", ALTER COLUMN \"interval\" TYPE text COLLATE \"C\";"
+	"ALTER TABLE ticker_snapshots ALTER COLUMN symbol TYPE text COLLATE \"C\";"
+	"ALTER TABLE stream_state ALTER COLUMN symbol TYPE text COLLATE \"C\";",
 };
 
 static const char *const staging =
