@@ -13,9 +13,12 @@
  * writing a batch again after a crash changes nothing.
  *
  * Errors: TF_ERR_AGAIN when the store is temporarily unusable (SQLite busy/locked, PostgreSQL
- * connection lost or server restarting, disk full): roll back, wait, retry the whole batch.
- * TF_ERR_IO for anything else. tf_store_error() says what happened in one line.
- * Thread safety: one tf_store per thread. */
+ * connection lost or server restarting, disk full): wait and call tf_store_commit again — a failed
+ * commit keeps its batch, and nothing of it is stored (the PostgreSQL backend reconnects first) —
+ * or tf_store_rollback to drop the batch. TF_ERR_IO for anything else. tf_store_error() says what
+ * happened in one line.
+ * Thread safety: a tf_store is used by one thread at a time (it may be handed to another thread
+ * between batches, as the stream's committer does). */
 #ifndef TF_STORE_STORE_H
 #define TF_STORE_STORE_H
 
