@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "base/dir.h"
+#include "base/log.h"
 #include "store/sqlite_batch.h"
+#include "store/sqlite_checkpoint.h"
 #include "store/store.h"
 
 enum { ST_TICK, ST_CANDLE, ST_ALERT, ST_RATE, ST_STATE, ST_OFFSET, ST_GET_OFFSET, ST_LOAD_STATE, ST_N };
@@ -99,6 +101,7 @@ typedef struct {
 	sqlite3_stmt *st[ST_N];
 	tf_sqb batch;   /* the open batch's rows */
 	char dec[24][TF_DEC_STR_MAX]; /* bound decimal texts, by parameter number */
+	tf_sqlite_ckpt *ckpt; /* NULL: SQLite's automatic checkpoint (in-memory database, no thread) */
 } sq_store;
 
 static tf_err fail(sq_store *q, int rc, const char *what)
@@ -146,6 +149,7 @@ static void sq_close(tf_store *s)
 	sq_store *q = (sq_store *)s;
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(q->st[i]);
+	tf_sqlite_ckpt_detach(q->ckpt, q->db);
 	sqlite3_close(q->db);
 	tf_sqb_free(&q->batch);
 	free(q);
@@ -482,6 +486,9 @@ tf_err tf_store_sqlite_open(const char *path, tf_store **out, char *why, size_t 
 	    (err = exec(q, "PRAGMA cache_size=-16384")) || (err = exec(q, "PRAGMA mmap_size=0")) ||
 	    (err = migrate(q)))
 		goto out;
+	/* checkpoints off the commit's path (sqlite_checkpoint.h); without the thread, SQLite's own */
+	if (strcmp(path, ":memory:") != 0 && tf_sqlite_ckpt_attach(q->db, path, &q->ckpt))
+		tf_warn("sqlite: no checkpoint thread; checkpoints stay in the commits");
 	for (int i = 0; i < ST_N; i++)
 		if ((rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL)) != SQLITE_OK) {
 			err = fail(q, rc, "prepare");
