@@ -52,7 +52,7 @@ static tf_err put_win(tf_buf *b, const tf_eng_win *w)
 {
 	tf_err err = put_i64(b, w->open_time);
 	const tf_dec d[] = {w->open, w->high, w->low, w->close, w->v_first, w->v_last, w->q_first,
-			    w->q_last, w->vol_exact, w->qvol_exact, w->o24, w->c24};
+			    w->q_last, w->vol_exact, w->qvol_exact, w->o24, tf_eng_win_c24(w)};
 	for (size_t i = 0; !err && i < sizeof d / sizeof d[0]; i++)
 		err = put_dec(b, d[i]);
 	if (!err)
@@ -281,6 +281,7 @@ static bool get_win(rd *r, tf_eng_win *w, int64_t iv)
 	w->updates = get_i64(r);
 	w->approx = (uint8_t)get_u8(r);
 	w->has24 = (uint8_t)get_u8(r);
+	w->c24_own = 1; /* c24 as saved, whatever the close */
 	return !r->bad && time_ok(w->open_time) && w->open_time % iv == 0 && w->open_t >= w->open_time &&
 	       w->close_t >= w->open_t && w->close_t < w->open_time + iv && w->updates > 0 && w->approx <= 1 &&
 	       w->has24 <= 1 && w->low <= w->high;

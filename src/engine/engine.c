@@ -572,7 +572,7 @@ static void make_row(const tf_engine *e, const tf_eng_sym *s, int k, int i, bool
 	r->ret = tf_ind_ratio(dd(w->close - w->open), dd(w->open));
 	r->rel_vol = tf_ind_ratio(dd(w->high - w->low), r->mid.v);
 	if (w->has24)
-		r->change_24h_pct = tf_ind_ratio(100.0 * dd(w->c24 - w->o24), dd(w->o24));
+		r->change_24h_pct = tf_ind_ratio(100.0 * dd(tf_eng_win_c24(w) - w->o24), dd(w->o24));
 	/* closes and their log returns: the history's from the caches (computed once when a close
 	 * became final), the open windows' here; the same doubles in the same order as recomputing all */
 	double closes[TF_ENGINE_HIST + TF_ENGINE_MAX_OPEN], lr[TF_ENGINE_HIST + TF_ENGINE_MAX_OPEN];
@@ -663,7 +663,9 @@ static tf_err merge(tf_engine *e, tf_eng_sym *s, const tf_tick *t, tf_dec price)
 				w->high = price;
 			if (price < w->low)
 				w->low = price;
-			if (t->event_time < w->open_t) {
+			/* open_t <= close_t: only a record older than the close can be older than the open,
+			 * so the open's cache line is read only then */
+			if (t->event_time < w->close_t && t->event_time < w->open_t) {
 				w->open_t = t->event_time;
 				w->open = price;
 				if (is24) {
@@ -673,15 +675,18 @@ static tf_err merge(tf_engine *e, tf_eng_sym *s, const tf_tick *t, tf_dec price)
 			}
 		}
 		if (t->event_time >= w->close_t) {
-			w->close_t = t->event_time;
-			w->close = price;
 			if (is24) {
 				w->v_last = t->s24.volume;
 				w->q_last = t->s24.quote_volume;
 				w->o24 = t->s24.open;
-				w->c24 = t->s24.last;
+				w->c24_own = 0; /* c24 = s24.last = price = the new close */
 				w->has24 = 1;
+			} else if (w->has24 && !w->c24_own) {
+				w->c24 = w->close; /* the close moves on, c24 stays */
+				w->c24_own = 1;
 			}
+			w->close_t = t->event_time;
+			w->close = price;
 		}
 		if (is24)
 			w->approx = 1;
@@ -965,8 +970,7 @@ void tf_engine_prefetch(const tf_engine *e, const tf_tick *t)
 		for (int k = 0; k < e->cfg.nintervals; k++) {
 			const char *p = base + e->win_off + (size_t)k * (size_t)e->max_open * sizeof(tf_eng_win);
 			__builtin_prefetch(p, 1);
-			__builtin_prefetch(p + 64, 1);
-			__builtin_prefetch(p + 128, 1);
+			__builtin_prefetch(p + 64, 1); /* the window's hot half (tf_eng_win) */
 		}
 		return;
 	}

@@ -5,25 +5,42 @@
 #include "engine/engine.h"
 
 /* One open window (candle in progress). Prices by event time: open_t/close_t are the event times
- * of the open and close prices; v_ and q_ are the 24 h volumes at those instants. Fields every
- * record touches come first (the first 160 bytes: 2.5 cache lines); the struct is aligned to a
- * cache line and 256 bytes long so that those fields never straddle more lines than they fill.
- * The engine's cost is its cache misses (bench/engine_throughput.c, perf: 54 % of tf_engine_add's
- * samples were the first loads of the series and window lines). */
+ * of the open and close prices; v_ and q_ are the 24 h volumes at those instants. What a record
+ * in event-time order touches comes first and fills exactly two cache lines (the struct is aligned
+ * to a line and 256 bytes long); the open (open_t, open, v_first, q_first, read only when a record
+ * is older than the window's close), the exact trade volumes and c24 (when it is not the close)
+ * live in the other two. The engine's cost is its cache misses (bench/engine_throughput.c, perf:
+ * 54 % of tf_engine_add's samples were the first loads of the series and window lines), so a
+ * record of three intervals touches 6 window lines instead of 9.
+ * c24 (24 h last at close_t) equals close whenever the record that set the close had 24 h figures
+ * (its price is that last): then c24_own is 0 and the c24 field is not kept; a close set by a
+ * trade or kline record copies the previous close there first (c24_own = 1). Read it with
+ * tf_eng_win_c24. */
 typedef struct {
-	_Alignas(64) int64_t open_time;
-	int64_t open_t, close_t;
-	int64_t updates;
-	tf_dec high, low, close;
+	_Alignas(64) tf_dec high;
+	tf_dec low, close;
 	tf_dec v_last, q_last;                   /* miniTicker 24 h volume / quote volume at close_t */
-	tf_dec o24, c24;                         /* 24 h open and last at close_t */
+	tf_dec o24;                              /* 24 h open at close_t */
+	int64_t open_time;
+	int64_t close_t;
+	int64_t updates;
 	uint8_t approx;                          /* volume from 24 h figures */
 	uint8_t has24;                           /* o24/c24 are known */
 	uint8_t dirty;                           /* changed since the last drain */
+	uint8_t c24_own;                         /* c24 is in its own field (see above) */
+	/* second half: not touched by a record in event-time order */
+	_Alignas(64) int64_t open_t;
 	tf_dec open;
 	tf_dec v_first, q_first;                 /* ... at open_t */
+	tf_dec c24;                              /* 24 h last at close_t, when c24_own */
 	tf_dec vol_exact, qvol_exact;            /* trades: sum of qty, sum of price * qty */
 } tf_eng_win;
+
+/* The 24 h last price at the window's close_t (0 while has24 is 0). */
+static inline tf_dec tf_eng_win_c24(const tf_eng_win *w)
+{
+	return w->has24 && !w->c24_own ? w->close : w->c24;
+}
 
 /* One symbol and interval: the closes of final windows (oldest first) and what the volume of the
  * next window starts from. The open windows (sorted by open_time, s->nopen[k] of them) live in the

@@ -6,10 +6,13 @@
  * publish_interval has passed since the last publish (livebus.h: before the commit, coalesced), and
  * commit when batch_max records are pending, commit_interval has passed, or the queue has been idle
  * for IDLE_COMMIT_MS. A commit is one store transaction holding the ticks, the
- * changed candles, the alerts, the engines' checkpoint state and every partition's next offset;
- * only after it succeeds are the offsets also stored in librdkafka (Kafka-side commits exist for
- * lag monitoring only). When the store fails the worker stops consuming, logs one line, and
- * retries the same batch with backoff until it succeeds (nothing skipped, nothing doubled). */
+ * changed candles, the alerts, the engines' checkpoint state and every partition's next offset.
+ * The worker fills it into one of its two store connections and hands it to its committer thread
+ * (committer.h), then goes on with the next records into the other connection; only after the
+ * transaction succeeds are the offsets also stored in librdkafka (Kafka-side commits exist for lag
+ * monitoring only). When the store fails the committer logs one line and retries the same batch
+ * with backoff until it succeeds, and the worker stops consuming at its next commit, which waits
+ * for that one (nothing skipped, nothing doubled). */
 #include "engine/worker.h"
 
 #include <pthread.h>
@@ -21,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "engine/committer.h"
 #include "engine/livebus.h"
 #include "market/market.h"
 
@@ -45,7 +49,9 @@ struct tf_worker {
 	tf_worker_cfg cfg;
 	rd_kafka_t *rk, *producer;
 	rd_kafka_queue_t *q;
-	tf_store *store;
+	tf_store *stores[2];    /* the batch being filled goes into stores[fill], the other may be committing */
+	int fill;
+	tf_committer *committer;
 	tf_worker_stats *stats;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -61,7 +67,7 @@ struct tf_worker {
 	bool unpublished;      /* some slot has unpublished ticks */
 	int64_t last_publish_ms, last_msg_ms;
 	int64_t publish_gap_ms; /* publish_interval, or more when publishing got expensive */
-	tf_influx_batch influx; /* InfluxDB points of the batch being committed */
+	tf_influx_batch influx[2]; /* InfluxDB points of the batch in stores[i] */
 };
 
 /* ---- dead-letter topic ---- */
@@ -214,20 +220,24 @@ typedef struct {
 static tf_err sink_candle(void *ud, const tf_candle_row *r)
 {
 	tf_worker *w = ((sink_ctx *)ud)->w;
-	tf_err err = tf_store_put_candle(w->store, r);
-	tf_influx_batch_candle(&w->influx, r);
+	tf_err err = tf_store_put_candle(w->stores[w->fill], r);
+	tf_influx_batch_candle(&w->influx[w->fill], r);
 	return err;
 }
 
 static tf_err sink_alert(void *ud, const tf_alert_row *a)
 {
 	tf_worker *w = ((sink_ctx *)ud)->w;
-	tf_err err = tf_store_put_alert(w->store, a);
-	tf_influx_batch_alert(&w->influx, a);
+	tf_err err = tf_store_put_alert(w->stores[w->fill], a);
+	tf_influx_batch_alert(&w->influx[w->fill], a);
 	return err;
 }
 
-static tf_err sink_rate(void *ud, const tf_rate_row *r) { return tf_store_put_rate(((sink_ctx *)ud)->w->store, r); }
+static tf_err sink_rate(void *ud, const tf_rate_row *r)
+{
+	tf_worker *w = ((sink_ctx *)ud)->w;
+	return tf_store_put_rate(w->stores[w->fill], r);
+}
 
 /* ---- live bus (livebus.h) ---- */
 
@@ -283,15 +293,18 @@ static void published_committed(tf_worker *w)
 static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t len)
 {
 	sink_ctx *c = ud;
-	return tf_store_put_state(c->w->store, c->w->cfg.group, c->w->cfg.topic, c->partition, symbol, blob, len);
+	return tf_store_put_state(c->w->stores[c->w->fill], c->w->cfg.group, c->w->cfg.topic, c->partition, symbol, blob, len);
 }
 
-static tf_err commit_once(tf_worker *w)
+/* Fills the open batch into stores[fill] (memory only: no SQL yet). Fails only for lack of memory
+ * or a batch beyond the store's maximum. */
+static tf_err fill_batch(tf_worker *w)
 {
-	tf_influx_batch_reset(&w->influx);
-	tf_err err = tf_store_begin(w->store);
+	tf_store *st = w->stores[w->fill];
+	tf_influx_batch_reset(&w->influx[w->fill]);
+	tf_err err = tf_store_begin(st);
 	for (size_t i = 0; !err && i < w->nticks; i++)
-		err = tf_store_put_tick(w->store, &w->ticks[i]);
+		err = tf_store_put_tick(st, &w->ticks[i]);
 	tf_buf part;
 	tf_buf_init(&part, 1 << 16);
 	for (size_t i = 0; !err && i < w->nslots; i++) {
@@ -302,79 +315,72 @@ static tf_err commit_once(tf_worker *w)
 		tf_engine_sink sink = {sink_candle, sink_alert, sink_rate, sink_state, &c};
 		tf_buf_reset(&part);
 		if (!(err = tf_engine_drain(s->e, &sink)) && !(err = tf_engine_save_partition(s->e, &part)) &&
-		    !(err = tf_store_put_state(w->store, w->cfg.group, w->cfg.topic, s->partition, "", part.data, part.len)))
-			err = tf_store_put_offset(w->store, w->cfg.group, w->cfg.topic, s->partition, s->next, &s->counts);
+		    !(err = tf_store_put_state(st, w->cfg.group, w->cfg.topic, s->partition, "", part.data, part.len)))
+			err = tf_store_put_offset(st, w->cfg.group, w->cfg.topic, s->partition, s->next, &s->counts);
 	}
 	tf_buf_free(&part);
-	if (!err)
-		err = tf_store_commit(w->store);
 	if (err)
-		tf_store_rollback(w->store);
+		tf_store_rollback(st);
 	return err;
 }
 
-/* Commits the open batch, retrying with backoff while the store is unavailable. Returns false only
- * when asked to stop while the store is still down (the log keeps the records for next time). */
-static bool commit(tf_worker *w, bool stopping)
+typedef enum {
+	COMMIT_ASYNC,    /* hand the batch to the committer and go on */
+	COMMIT_SYNC,     /* and wait until it (and any before it) is stored: partitions are released */
+	COMMIT_STOPPING, /* the same, but give up if the store stays down (the log keeps the records) */
+} commit_mode;
+
+/* Commits the open batch (see the file comment). Returns false only when stopping while the store
+ * is still down. */
+static bool commit(tf_worker *w, commit_mode mode)
 {
 	bool any = false;
 	for (size_t i = 0; i < w->nslots; i++)
 		any |= w->slots[i].pending;
+	if (mode == COMMIT_STOPPING)
+		tf_committer_stopping(w->committer);
 	if (!any)
-		return true;
+		return mode == COMMIT_ASYNC || tf_committer_wait(w->committer);
 	publish_before_commit(w);
-	int64_t backoff = 100;
-	int failures = 0;
 	tf_err err;
-	atomic_fetch_add(&w->stats->committing, 1);
-	while ((err = commit_once(w))) {
-		if (!failures++) {
-			tf_warn("store unavailable (%s); pausing consumption and retrying", tf_store_error(w->store));
-			atomic_store(&w->stats->store_down, 1);
-		}
-		if (stopping && failures > 3) {
-			atomic_fetch_sub(&w->stats->committing, 1);
+	for (int64_t backoff = 100; (err = fill_batch(w)); backoff = backoff * 2 > 5000 ? 5000 : backoff * 2) {
+		tf_error("cannot build a store batch: %s", tf_store_error(w->stores[w->fill]));
+		if (mode == COMMIT_STOPPING)
 			return false;
-		}
 		struct timespec ts = {backoff / 1000, (backoff % 1000) * 1000000};
 		nanosleep(&ts, NULL);
-		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 	}
-	atomic_fetch_sub(&w->stats->committing, 1);
-	tf_influx_batch_submit(&w->influx);
-	if (failures) {
-		tf_info("store is back after %d failed attempt%s; consuming again", failures, failures == 1 ? "" : "s");
-		atomic_store(&w->stats->store_down, 0);
-	}
-	/* offsets for lag monitoring only */
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)w->nslots);
+	/* the batch owns the output now: the engines forget it, as does the publisher */
+	tf_commit_job job = {w->stores[w->fill], rd_kafka_topic_partition_list_new((int)w->nslots), &w->influx[w->fill], 0};
 	for (size_t i = 0; i < w->nslots; i++) {
 		slot *s = &w->slots[i];
 		if (s->pending) {
 			tf_engine_drained(s->e);
-			rd_kafka_topic_partition_list_add(l, w->cfg.topic, s->partition)->offset = s->next;
+			rd_kafka_topic_partition_list_add(job.offsets, w->cfg.topic, s->partition)->offset = s->next;
 		}
 		s->pending = false;
 	}
 	published_committed(w);
-	rd_kafka_offsets_store(w->rk, l);
-	rd_kafka_topic_partition_list_destroy(l);
 	w->nticks = 0;
 	w->pending_records = 0;
 	w->last_commit_ms = tf_mono_ms();
 	atomic_store(&w->stats->last_record_mono_ms, w->last_commit_ms); /* busy committing is not idle */
-	atomic_fetch_add(&w->stats->commits, 1);
 	if (w->cfg.retention_ms > 0 && w->last_commit_ms - w->last_retention_ms > 60000) {
 		w->last_retention_ms = w->last_commit_ms;
-		if (tf_store_delete_ticks_before(w->store, w->retention_max_t - w->cfg.retention_ms))
-			tf_warn("retention: %s", tf_store_error(w->store));
+		job.delete_before_ms = w->retention_max_t - w->cfg.retention_ms;
 	}
-	return true;
+	if (!tf_committer_submit(w->committer, &job)) {
+		tf_store_rollback(job.store);
+		rd_kafka_topic_partition_list_destroy(job.offsets);
+		return false;
+	}
+	w->fill ^= 1;
+	return mode == COMMIT_ASYNC || tf_committer_wait(w->committer);
 }
 
 static void release_all(tf_worker *w, bool stopping)
 {
-	commit(w, stopping);
+	commit(w, stopping ? COMMIT_STOPPING : COMMIT_SYNC);
 	for (size_t i = 0; i < w->nslots; i++)
 		tf_engine_free(w->slots[i].e);
 	tf_livebus_committed(w->bus); /* whatever was sent belongs to engines that are gone */
@@ -455,7 +461,7 @@ static void *run(void *arg)
 			handle(w, msgs[i]);
 			rd_kafka_message_destroy(msgs[i]);
 			if (w->pending_records >= w->cfg.batch_max)
-				commit(w, false);
+				commit(w, COMMIT_ASYNC);
 		}
 		int64_t now = tf_mono_ms();
 		if (n > 0)
@@ -463,7 +469,7 @@ static void *run(void *arg)
 		if (w->unpublished && now - w->last_publish_ms >= w->publish_gap_ms)
 			publish(w);
 		if (w->pending_records && (now - w->last_msg_ms >= IDLE_COMMIT_MS || now - w->last_commit_ms >= w->cfg.commit_interval_ms))
-			commit(w, false);
+			commit(w, COMMIT_ASYNC);
 	}
 	return NULL;
 }
@@ -488,6 +494,23 @@ void tf_worker_release_all(tf_worker *w) { request(w, REQ_RELEASE); }
 
 rd_kafka_queue_t *tf_worker_queue(tf_worker *w) { return w->q; }
 
+/* Frees what tf_worker_start made (the thread is not running). */
+static void free_worker(tf_worker *w)
+{
+	tf_committer_stop(w->committer);
+	if (w->q)
+		rd_kafka_queue_destroy(w->q);
+	for (int i = 0; i < 2; i++) {
+		if (w->stores[i])
+			tf_store_close(w->stores[i]);
+		tf_influx_batch_free(&w->influx[i]);
+	}
+	tf_livebus_free(w->bus);
+	free(w->slots);
+	free(w->ticks);
+	free(w);
+}
+
 tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *producer, tf_worker_stats *stats,
 		       tf_worker **out, char *why, size_t why_cap)
 {
@@ -498,34 +521,38 @@ tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *pro
 	w->rk = rk;
 	w->producer = producer;
 	w->stats = stats;
-	tf_influx_batch_init(&w->influx, cfg->influx);
+	for (int i = 0; i < 2; i++)
+		tf_influx_batch_init(&w->influx[i], cfg->influx);
 	tf_livebus_cfg bc = {cfg->candles_topic, cfg->alerts_topic, cfg->engine.intervals_ms[0]};
 	tf_err err = tf_livebus_new(&bc, producer, &w->bus);
 	if (err) {
 		snprintf(why, why_cap, "out of memory");
-		free(w);
-		return err;
+		goto fail;
 	}
-	for (int k = 0; (err = tf_store_open(cfg->store_url, &w->store, why, why_cap)) == TF_ERR_AGAIN && k < 60; k++)
-		usleep(k < 6 ? (100000u << k) : 5000000u);
-	if (err) {
-		tf_livebus_free(w->bus);
-		free(w);
-		return err;
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; (err = tf_store_open(cfg->store_url, &w->stores[i], why, why_cap)) == TF_ERR_AGAIN && k < 60; k++)
+			usleep(k < 6 ? (100000u << k) : 5000000u);
+	if (err)
+		goto fail;
+	if ((err = tf_committer_start(rk, stats, &w->committer))) {
+		snprintf(why, why_cap, "cannot start a committer thread");
+		goto fail;
 	}
 	w->q = rd_kafka_queue_new(rk);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, run, w)) {
 		snprintf(why, why_cap, "cannot start a worker thread");
-		rd_kafka_queue_destroy(w->q);
-		tf_store_close(w->store);
-		tf_livebus_free(w->bus);
-		free(w);
-		return TF_ERR_IO;
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		err = TF_ERR_IO;
+		goto fail;
 	}
 	*out = w;
 	return TF_OK;
+fail:
+	free_worker(w);
+	return err;
 }
 
 void tf_worker_stop(tf_worker *w)
@@ -534,13 +561,7 @@ void tf_worker_stop(tf_worker *w)
 		return;
 	request(w, REQ_STOP);
 	pthread_join(w->thread, NULL);
-	rd_kafka_queue_destroy(w->q);
-	tf_store_close(w->store);
-	tf_livebus_free(w->bus);
-	tf_influx_batch_free(&w->influx);
-	free(w->slots);
-	free(w->ticks);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
-	free(w);
+	free_worker(w);
 }

@@ -1,6 +1,7 @@
 /* worker.h — the threads of `tickflow stream`: each owns some partitions (their engines and
- * one store connection), consumes their messages from its own librdkafka queue, and commits
- * results + state + next offsets in one store transaction.
+ * two store connections used in turn), consumes their messages from its own librdkafka queue, and commits
+ * results + state + next offsets in one store transaction, written by its committer thread
+ * (committer.h) while it goes on.
  *
  * Partition life inside a worker (requests come from the consumer thread's rebalance callback):
  *
@@ -49,7 +50,7 @@ typedef struct {
 
 typedef struct tf_worker tf_worker;
 
-/* Starts a worker thread with its own store connection and consumer queue. rk is the consumer,
+/* Starts a worker thread with its two store connections, its committer thread and consumer queue. rk is the consumer,
  * producer the DLQ producer (both outlive the worker). TF_ERR_* with why filled on failure. */
 tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *producer, tf_worker_stats *stats,
 		       tf_worker **out, char *why, size_t why_cap);

@@ -36,9 +36,19 @@ typedef struct {
 #define MINI_MIN_ELEMENT 84
 #define MINI_TOKENS_PER_ELEMENT 19
 
-static bool sym_byte(unsigned char c)
+/* tf_tick_symbol_valid's bytes (A-Z 0-9 ^ . = -) as a table: one load per byte instead of a
+ * chain of range tests. */
+static const bool sym_byte_tab[256] = {
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+	['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+	['9'] = 1, ['^'] = 1, ['.'] = 1, ['='] = 1, ['-'] = 1,
+};
+
+static inline bool sym_byte(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '^' || c == '.' || c == '=' || c == '-';
+	return sym_byte_tab[c];
 }
 
 static bool dec_byte(unsigned char c)
@@ -46,14 +56,75 @@ static bool dec_byte(unsigned char c)
 	return (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MINI_SWAR 1
+/* How many of the 8 bytes at p (all readable) are ASCII digits before the first byte that is not:
+ * 0..8. Per byte a = b ^ '0' is 0..9 exactly for digits; a + 0x76 then keeps bit 7 clear, any
+ * other byte sets it there or in a itself. A carry out of a byte can only come from a non-digit
+ * and only disturbs the bytes above it, so the lowest flagged byte is the first non-digit. */
+static inline unsigned lead_digits8(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	uint64_t a = x ^ 0x3030303030303030ull;
+	uint64_t m = ((a + 0x7676767676767676ull) | a) & 0x8080808080808080ull;
+	return m ? (unsigned)__builtin_ctzll(m) / 8 : 8;
+}
+
+/* The value of the n (1..8) ASCII digits at p, reading the 8 bytes at p: the digits are moved to
+ * the top of the word (the bytes below become zeros, i.e. leading zeros) and combined as in
+ * eight_digits. */
+static inline uint64_t digits_upto8(const char *p, unsigned n)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	x = (x << (8 * (8 - n))) & 0x0f0f0f0f0f0f0f0full;
+	x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;
+	x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;
+	return (x * 10000 + (x >> 32)) & 0xffffffffull;
+}
+
+/* Leading ASCII digits at p (up to 16 counted, 17 meaning "more"), reading only below end:
+ * 8 bytes at a time while they are readable, otherwise UINT_MAX (the caller's byte loop decides). */
+static inline unsigned lead_digits(const char *p, const char *end)
+{
+	if (end - p < 8)
+		return ~0u;
+	unsigned n = lead_digits8(p);
+	if (n < 8)
+		return n;
+	if (end - p < 16)
+		return ~0u;
+	n = lead_digits8(p + 8);
+	return n < 8 ? 8 + n : 17;
+}
+
+/* The value of the n (1..16) digits at p (p[0..max(n, 8)) readable). */
+static inline uint64_t digits_upto16(const char *p, unsigned n)
+{
+	if (n <= 8)
+		return digits_upto8(p, n);
+	return digits_upto8(p, n - 8) * 100000000u + digits_upto8(p + n - 8, 8);
+}
+#endif
+
 /* Parses "E": -?digits (at most 18, no leading zero) — the range where no overflow is possible. */
-static bool scan_int(const char *s, size_t len, size_t *pos, int64_t *out)
+static inline bool scan_int(const char *s, size_t len, size_t *pos, int64_t *out)
 {
 	size_t i = *pos;
 	bool neg = i < len && s[i] == '-';
 	i += neg;
 	size_t d0 = i;
 	int64_t v = 0;
+#ifdef MINI_SWAR
+	unsigned fast = lead_digits(s + i, s + len);
+	if (fast >= 1 && fast <= 16 && (fast == 1 || s[d0] != '0')) {
+		v = (int64_t)digits_upto16(s + i, fast);
+		*out = neg ? -v : v;
+		*pos = i + fast;
+		return true;
+	}
+#endif
 	while (i < len && s[i] >= '0' && s[i] <= '9' && i - d0 < 19) /* a 19th digit only to see it */
 		i++;
 	size_t nd = i - d0;
@@ -73,7 +144,7 @@ static const uint64_t pow10_8[9] = {100000000, 10000000, 1000000, 100000, 10000,
 /* Whether p[0..8) are eight ASCII digits; their value in *out. Binance prints 8 decimals, so this
  * takes the whole fraction in one step: a word test for "all digits" and three multiplications
  * that combine neighbouring digits, then pairs, then quadruples (little-endian byte order). */
-static bool eight_digits(const char *p, uint64_t *out)
+static inline bool eight_digits(const char *p, uint64_t *out)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	uint64_t x;
@@ -109,9 +180,10 @@ static bool scan_dec(const char *s, size_t len, size_t *pos, tf_dec *out)
 	i += neg;
 	size_t d0 = i;
 	uint64_t v = 0, f = 0;
+	size_t nd, fd = 0;
 	while (i < len && (unsigned)(s[i] - '0') < 10 && i - d0 < 11)
 		v = v * 10 + (uint64_t)(s[i++] - '0');
-	size_t nd = i - d0, fd = 0;
+	nd = i - d0;
 	if (nd == 0 || nd > 10 || (nd > 1 && s[d0] == '0'))
 		goto general;
 	if (i < len && s[i] == '.') {
@@ -156,10 +228,102 @@ static int dec_key(char k)
 	}
 }
 
+#ifdef MINI_SWAR
+/* Binance's own shape of a decimal's contents, [-]d{1,15}.dddddddd" (no leading zero), in a few
+ * word operations: returns the position of the closing quote with the value in *out, or 0 when
+ * the bytes at i have another shape (scan_dec decides then). Reads only below len. */
+static inline size_t dec_fast(const char *s, size_t len, size_t i, tf_dec *out)
+{
+	if (len - i < 9)
+		return 0;
+	bool neg = s[i] == '-';
+	size_t d = i + neg;
+	unsigned nd = lead_digits8(s + d);
+	uint64_t ip, f;
+	if (nd == 8) {
+		if (len - d < 16)
+			return 0;
+		nd += lead_digits8(s + d + 8);
+		if (nd == 16)
+			return 0;
+	}
+	if (nd == 0 || (nd > 1 && s[d] == '0') || len - d < nd + 10 || s[d + nd] != '.' || s[d + nd + 9] != '"' ||
+	    !eight_digits(s + d + nd + 1, &f))
+		return 0;
+	ip = digits_upto16(s + d, nd);
+	tf_dec mag = (tf_dec)ip * 100000000 + (tf_dec)f;
+	*out = neg ? -mag : mag;
+	return d + nd + 9;
+}
+
+/* The 7 bytes ","k":" (k a key letter) as a little-endian word, to compare with one load. */
+#define MINI_SEP(k) ((uint64_t)'"' | (uint64_t)',' << 8 | (uint64_t)'"' << 16 | (uint64_t)(k) << 24 | \
+		     (uint64_t)'"' << 32 | (uint64_t)':' << 40 | (uint64_t)'"' << 48)
+#endif
+
+/* The element in Binance's own key order, {"e":"24hrMiniTicker","E":..,"s":"..","c":"..","o":..,
+ * "h":..,"l":..,"v":..,"q":".."}, as straight-line code: fixed separators compared as constants,
+ * no key dispatch and no duplicate bookkeeping. False (r partly written) when the element differs
+ * in any byte from that shape; scan_element then takes the general route. Accepts a subset of
+ * what the general route accepts, with the same values (same scan_int / scan_dec). */
+static bool scan_canonical(const char *s, size_t len, size_t *pos, mini_rec *r)
+{
+	static const char head[] = "{\"e\":\"24hrMiniTicker\",\"E\":";
+#ifndef MINI_SWAR
+	static const char keys[] = "cohlvq";
+#endif
+	size_t i = *pos;
+	if (len - i < sizeof head - 1 || memcmp(s + i, head, sizeof head - 1) != 0)
+		return false;
+	r->start = (uint32_t)i;
+	i += sizeof head - 1;
+	if (!scan_int(s, len, &i, &r->event_time) || len - i < 6 || memcmp(s + i, ",\"s\":\"", 6) != 0)
+		return false;
+	size_t st = i += 6;
+	while (i < len && sym_byte((unsigned char)s[i]))
+		i++;
+	if (i == st || i - st >= TF_SYMBOL_MAX)
+		return false;
+	r->sym_off = (uint32_t)st;
+	r->sym_len = (uint32_t)(i - st);
+	for (int k = 0; k < 6; k++) {
+		/* at the closing quote of the previous string: ","c":" */
+#ifdef MINI_SWAR
+		static const uint64_t sep[6] = {MINI_SEP('c'), MINI_SEP('o'), MINI_SEP('h'), MINI_SEP('l'), MINI_SEP('v'), MINI_SEP('q')};
+		uint64_t w;
+		if (len - i < 8)
+			return false;
+		memcpy(&w, s + i, 8);
+		if ((w & 0x00ffffffffffffffull) != sep[k])
+			return false;
+		i += 7;
+		size_t q = dec_fast(s, len, i, &r->v[k]);
+		if (q) {
+			i = q;
+			continue;
+		}
+#else
+		if (len - i < 7 || memcmp(s + i, "\",\"", 3) != 0 || s[i + 3] != keys[k] || memcmp(s + i + 4, "\":\"", 3) != 0)
+			return false;
+		i += 7;
+#endif
+		if (!scan_dec(s, len, &i, &r->v[k]))
+			return false;
+	}
+	if (len - i < 2 || s[i + 1] != '}') /* s[i] is the closing quote (scan_dec) */
+		return false;
+	i += 2;
+	r->end = (uint32_t)i;
+	*pos = i;
+	return true;
+}
+
 /* Scans one element at *pos into r; false to decline. */
 static bool scan_element(const char *s, size_t len, size_t *pos, mini_rec *r)
 {
 	size_t i = *pos;
+	if (scan_canonical(s, len, pos, r))
+		return true;
 	if (i >= len || s[i] != '{')
 		return false;
 	r->start = (uint32_t)i++;

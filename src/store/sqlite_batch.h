@@ -4,8 +4,9 @@
  * tf_store_begin to tf_store_commit, i.e. also while the engine drained and the live bus was
  * formatted, so two workers took turns instead of running in parallel; and rows went into the
  * B-trees in arrival order (random symbols), so every insert walked to a different leaf. Now the
- * puts only copy their rows here (no lock, no SQL); commit takes the writer, sorts ticks and
- * candles by their primary key and executes everything at once (store_sqlite.c).
+ * puts only copy their rows here (no lock, no SQL); commit sorts ticks and candles by their
+ * primary key, then takes the writer and executes everything at once (store_sqlite.c). The
+ * PostgreSQL backend keeps its ticks here too, to COPY them in key order (store_pg.c).
  *
  * Sorting keeps the outcome of the sequential upserts: rows with the same key stay in put order
  * (ties broken by a sequence number), so the last one still wins. Every array has a maximum

@@ -13,9 +13,12 @@
  * writing a batch again after a crash changes nothing.
  *
  * Errors: TF_ERR_AGAIN when the store is temporarily unusable (SQLite busy/locked, PostgreSQL
- * connection lost or server restarting, disk full): roll back, wait, retry the whole batch.
- * TF_ERR_IO for anything else. tf_store_error() says what happened in one line.
- * Thread safety: one tf_store per thread. */
+ * connection lost or server restarting, disk full): wait and call tf_store_commit again — a failed
+ * commit keeps its batch, and nothing of it is stored (the PostgreSQL backend reconnects first) —
+ * or tf_store_rollback to drop the batch. TF_ERR_IO for anything else. tf_store_error() says what
+ * happened in one line.
+ * Thread safety: a tf_store is used by one thread at a time (it may be handed to another thread
+ * between batches, as the stream's committer does). */
 #ifndef TF_STORE_STORE_H
 #define TF_STORE_STORE_H
 
@@ -26,10 +29,11 @@
 #include "engine/engine.h"
 #include "market/tick.h"
 
-#define TF_STORE_SCHEMA_VERSION 7
+#define TF_STORE_SCHEMA_VERSION 8
 /* 2: ticker_snapshots.dead and .quote (batch); 3: table rates (sliding windows); 4: candles.last_event_time;
  * 5: stream_offsets.records, .late, .dlq; 6: stream_offsets.newest_event_time, no index ticks_time;
- * 7: ticker_snapshots WITHOUT ROWID (SQLite), its symbol in the "C" collation (PostgreSQL) */
+ * 7: SQLite's stream_state a rowid table (checkpoints in the page, not in overflow pages);
+ * 8: ticker_snapshots WITHOUT ROWID (SQLite) */
 
 /* What the stream consumed from one partition, from its first offset (or the --from point) up to
  * next_offset: records handled, ticks dropped as late, records sent to the dead-letter topic.

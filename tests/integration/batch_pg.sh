@@ -6,7 +6,7 @@
 #     report over SQLite fed from the same source, with one reader and with two meeting in the middle
 #     (two when the symbol collation is C, as initdb gives it here; one otherwise);
 #  3. PostgreSQL down: collect fails after its retries with a clear error and exit 1 (run last);
-#  4. schema 7 over a database at schema 6 under a language collation keeps its rows (see 4.).
+#  4. migrating a database at schema 6 under a language collation keeps its rows (see 4.).
 source "$(dirname "$0")/lib.sh"
 B=$(cd "$(dirname "$0")/batch" && pwd)
 source "$(dirname "$0")/peers/postgres.sh"
@@ -25,7 +25,7 @@ wait_port "$HP"
 # 1.
 timeout 60 "$TICKFLOW" collect --rest-url "http://127.0.0.1:$HP" --store "$URL" >"$TF_TMP/c.out" || fail "collect into PostgreSQL failed"
 [[ $(Q "SELECT count(*), sum(dead), count(DISTINCT run_ts) FROM ticker_snapshots") == "2519|1233|1" ]] || fail "rows: $(Q "SELECT count(*), sum(dead) FROM ticker_snapshots")"
-[[ $(Q "SELECT max(version) FROM schema_version") == 7 ]] || fail "schema version"
+[[ $(Q "SELECT max(version) FROM schema_version") == 8 ]] || fail "schema version"
 want=$(/usr/bin/python3 -c 'import json,sys; x=[e for e in json.load(open(sys.argv[1])) if e["symbol"]=="ETHBTC"][0]; print("%s|%s" % (x["lastPrice"], x["quoteVolume"]))' "$SAMPLE")
 [[ $(Q "SELECT last, quote_volume FROM ticker_snapshots WHERE symbol='ETHBTC'") == "$want" ]] || fail "ETHBTC decimals are not exact"
 
@@ -54,9 +54,9 @@ PY
 html=$("$TICKFLOW" report --store "$URL" --out "$TF_TMP/rep") || fail "HTML report over PostgreSQL failed"
 xmllint --noout "$html" || fail "HTML not well-formed"
 
-# 4. schema 7 over a database whose default collation is a language's (ICU en-US): a batch stored
-#    at schema 6 (symbol in the database's collation) keeps every row; the symbol column is then
-#    in "C" and a report reads with two readers, giving the same report as the C database's
+# 4. migrations 7 and 8 over a database whose default collation is a language's (ICU en-US): a batch
+#    stored at schema 6 (symbol in the database's collation) keeps every row; the symbol column is
+#    then in "C" (7) and a report reads with two readers, giving the same report as the C database's
 psql -X -q -h 127.0.0.1 -p "$PGPORT" -U tickflow -d postgres \
 	-c "CREATE DATABASE icu TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'" || fail "createdb icu"
 IQ() { psql -X -At -h 127.0.0.1 -p "$PGPORT" -U tickflow -d icu -c "$1"; }
@@ -67,7 +67,7 @@ ALL="SELECT md5(string_agg(t::text, ';' ORDER BY run_ts, symbol COLLATE \"C\")) 
 before=$(IQ "$ALL")
 [[ $(IQ "SELECT 'B' < 'a' COLLATE \"default\"") == f ]] || fail "icu: not a language collation"
 "$TICKFLOW" report --store "$(pg_url icu)" --format json >"$TF_TMP/icu.json" 2>"$TF_TMP/icu.err" || fail "report over icu failed"
-[[ $(IQ "SELECT max(version) FROM schema_version") == 7 ]] || fail "icu: schema version"
+[[ $(IQ "SELECT max(version) FROM schema_version") == 8 ]] || fail "icu: schema version"
 [[ $(IQ "$ALL") == "$before" && $(IQ "SELECT count(*) FROM ticker_snapshots") == 2519 ]] || fail "icu: rows changed in the migration"
 [[ $(IQ "SELECT collation_name FROM information_schema.columns WHERE table_name = 'ticker_snapshots' AND column_name = 'symbol'") == C ]] ||
 	fail "icu: symbol is not in the C collation"

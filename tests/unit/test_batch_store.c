@@ -222,10 +222,10 @@ static bool sql_ok(const char *path, const char *sql)
 	return ok;
 }
 
-/* Schema 7 turns ticker_snapshots into a WITHOUT ROWID table: a database at schema 6 (the table
+/* Schema 8 turns ticker_snapshots into a WITHOUT ROWID table: a database at schema 7 (the table
  * in its earlier rowid layout, rebuilt here as migrations 1 and 2 made it) with two batches of the
  * sample keeps every row and value, the key still refuses a duplicate, and reports read it. */
-TF_TEST(batch_store_migration_7_keeps_snapshots)
+TF_TEST(batch_store_migration_8_keeps_snapshots)
 {
 	char path[] = "/tmp/tf-batch-XXXXXX", url[96], why[512];
 	tf_store *s = open_tmp(path);
@@ -241,15 +241,15 @@ TF_TEST(batch_store_migration_7_keeps_snapshots)
 	TF_CHECK_EQ_INT(tf_store_put_snapshots(s, 2000, rows, n), TF_OK);
 	tf_store_close(s);
 	TF_CHECK(sql_ok(path, "BEGIN;"
-			      "CREATE TABLE ts6(run_ts INTEGER NOT NULL, symbol TEXT NOT NULL, open TEXT, high TEXT, low TEXT,"
+			      "CREATE TABLE ts7(run_ts INTEGER NOT NULL, symbol TEXT NOT NULL, open TEXT, high TEXT, low TEXT,"
 			      " last TEXT, volume TEXT, quote_volume TEXT, price_change_pct TEXT, trades INTEGER, close_time INTEGER,"
 			      " PRIMARY KEY(run_ts, symbol));"
-			      "ALTER TABLE ts6 ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;"
-			      "ALTER TABLE ts6 ADD COLUMN quote TEXT NOT NULL DEFAULT '';"
-			      "INSERT INTO ts6 SELECT run_ts, symbol, open, high, low, last, volume, quote_volume, price_change_pct,"
+			      "ALTER TABLE ts7 ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;"
+			      "ALTER TABLE ts7 ADD COLUMN quote TEXT NOT NULL DEFAULT '';"
+			      "INSERT INTO ts7 SELECT run_ts, symbol, open, high, low, last, volume, quote_volume, price_change_pct,"
 			      " trades, close_time, dead, quote FROM ticker_snapshots ORDER BY random();"
-			      "DROP TABLE ticker_snapshots; ALTER TABLE ts6 RENAME TO ticker_snapshots;"
-			      "DELETE FROM schema_version WHERE version >= 7; COMMIT"));
+			      "DROP TABLE ticker_snapshots; ALTER TABLE ts7 RENAME TO ticker_snapshots;"
+			      "DELETE FROM schema_version WHERE version >= 8; COMMIT"));
 	/* every value of every row (with its type: quote() prints 'text' and bare integers) in key order */
 	const char *all = "SELECT group_concat(r, ';') FROM (SELECT quote(run_ts) || quote(symbol) || quote(open) || quote(high)"
 			  " || quote(low) || quote(last) || quote(volume) || quote(quote_volume) || quote(price_change_pct) ||"
@@ -262,7 +262,7 @@ TF_TEST(batch_store_migration_7_keeps_snapshots)
 	char *after = query_text(path, all), *version = query_text(path, "SELECT max(version) FROM schema_version");
 	TF_CHECK(before && after && !strcmp(before, after));
 	TF_CHECK(!sql_ok(path, "SELECT 1 FROM ticker_snapshots WHERE rowid = 1")); /* WITHOUT ROWID */
-	TF_CHECK(!sql_ok(path, "SELECT 1 FROM ticker_snapshots_7"));
+	TF_CHECK(!sql_ok(path, "SELECT 1 FROM ticker_snapshots_v8"));
 	TF_CHECK(version && strtol(version, NULL, 10) == TF_STORE_SCHEMA_VERSION);
 	tf_snapshot dup[2] = {rows[0], rows[0]};
 	TF_CHECK(tf_store_put_snapshots(s, 2000, dup, 1) != TF_OK);

@@ -658,6 +658,51 @@ TF_TEST(engine_trades_give_exact_volume_and_vwap)
 	tf_engine_free(e);
 }
 
+/* A window whose close comes from a trade after a miniTicker: change_24h_pct keeps the miniTicker's
+ * 24 h figures (the window stores that last price apart from the close only then), also through a
+ * checkpoint taken in between and after a later miniTicker takes the close back. */
+TF_TEST(engine_change_24h_survives_a_trade_close_and_a_restore)
+{
+	tf_engine *e = make(2000);
+	table t = {0};
+	static state_store ss;
+	both bt = {&t, &ss};
+	tf_engine_sink sink = {b_candle, b_alert, b_rate, b_state, &bt};
+	TF_CHECK_EQ_INT(add(e, mini("BTCUSDT", T0 + 1000, 105, 100, 10)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(add(e, trade("BTCUSDT", T0 + 2000, 90, 1)), TF_TICK_ACCEPTED);
+	TF_CHECK_EQ_INT(drain_all(e, &sink), TF_OK);
+	const tf_candle_row *r = find(&t, "BTCUSDT", 60000, T0);
+	TF_CHECK(r && r->close == D(90) && r->last_event_time == T0 + 2000);
+	TF_CHECK(r->change_24h_pct.valid && fabs(r->change_24h_pct.v - 5.0) < 1e-12);
+	/* restore from the checkpoint, then a second trade and an older miniTicker (no new close) */
+	tf_buf part;
+	tf_buf_init(&part, 1 << 20);
+	TF_CHECK_EQ_INT(tf_engine_save_partition(e, &part), TF_OK);
+	tf_engine *b = make(2000);
+	TF_CHECK_EQ_INT(tf_engine_load_partition(b, part.data, part.len), TF_OK);
+	for (int i = 0; i < ss.n; i++)
+		TF_CHECK_EQ_INT(tf_engine_load_symbol(b, ss.blob[i], ss.len[i]), TF_OK);
+	for (int pass = 0; pass < 2; pass++) {
+		tf_engine *x = pass ? b : e;
+		TF_CHECK_EQ_INT(add(x, trade("BTCUSDT", T0 + 3000, 80, 1)), TF_TICK_ACCEPTED);
+		TF_CHECK_EQ_INT(add(x, mini("BTCUSDT", T0 + 1500, 120, 100, 11)), TF_TICK_ACCEPTED);
+		TF_CHECK_EQ_INT(drain_all(x, &sink), TF_OK);
+		r = find(&t, "BTCUSDT", 60000, T0);
+		TF_CHECK(r && r->close == D(80) && r->high == D(120) && r->updates == 4);
+		TF_CHECK(r->change_24h_pct.valid && fabs(r->change_24h_pct.v - 5.0) < 1e-12);
+		/* a newer miniTicker takes the close and the 24 h figures */
+		TF_CHECK_EQ_INT(add(x, mini("BTCUSDT", T0 + 4000, 110, 100, 12)), TF_TICK_ACCEPTED);
+		TF_CHECK_EQ_INT(drain_all(x, &sink), TF_OK);
+		r = find(&t, "BTCUSDT", 60000, T0);
+		TF_CHECK(r && r->close == D(110));
+		TF_CHECK(r->change_24h_pct.valid && fabs(r->change_24h_pct.v - 10.0) < 1e-12);
+	}
+	tf_buf_free(&part);
+	table_free(&t);
+	tf_engine_free(e);
+	tf_engine_free(b);
+}
+
 TF_TEST(engine_sliding_windows_rates_and_trend)
 {
 	tf_engine *e = make(0);

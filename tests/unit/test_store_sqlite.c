@@ -191,6 +191,36 @@ TF_TEST(store_sqlite_state_round_trip)
 	remove_db(path);
 }
 
+/* Migration 7 turns a schema-6 stream_state (WITHOUT ROWID) into a rowid table and keeps every
+ * checkpoint: the store is opened, its stream_state put back into the schema-6 shape with two rows
+ * and the version set back to 6, then opened again. */
+TF_TEST(store_sqlite_migration_7_keeps_state)
+{
+	char path[21], url[64], why[256], got[256] = "";
+	TF_CHECK(temp_db(path, url));
+	tf_store *s = NULL;
+	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
+	tf_store_close(s);
+	sqlite3 *db;
+	TF_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	TF_CHECK(sqlite3_exec(db,
+			      "DROP TABLE stream_state;"
+			      "CREATE TABLE stream_state(consumer_group TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,"
+			      " symbol TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY(consumer_group, topic, partition, symbol)) WITHOUT ROWID;"
+			      "INSERT INTO stream_state VALUES('g','t',0,'',x'01'),('g','t',0,'ETHUSDT',zeroblob(3000));"
+			      "DELETE FROM schema_version WHERE version > 6",
+			      NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_Q(path, "SELECT max(version) FROM schema_version", "6");
+	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
+	CHECK_Q(path, "SELECT max(version) FROM schema_version", TF_STR(TF_STORE_SCHEMA_VERSION));
+	CHECK_Q(path, "SELECT instr(sql, 'WITHOUT ROWID') FROM sqlite_master WHERE name = 'stream_state'", "0");
+	TF_CHECK_EQ_INT(tf_store_load_state(s, "g", "t", 0, collect, got), TF_OK);
+	TF_CHECK_EQ_STR(got, "[:1][ETHUSDT:3000]");
+	tf_store_close(s);
+	remove_db(path);
+}
+
 /* The puts of a batch are executed at commit in key order (store/sqlite_batch.c): a key written
  * twice in one batch keeps its last value, as sequential upserts would, and an open batch does not
  * hold SQLite's write lock (another connection can write meanwhile). */

@@ -5,8 +5,11 @@
  *
  * Paced mode (the lag benchmark): produce BROKERS TOPIC RATE SECONDS < records.tsv produces RATE
  * records a second for SECONDS, cycling through the input; each pass is shifted later in event time
- * (timestamp and the value's "E") by the input's span + 1 minute, so windows keep closing. In C
- * because a Python feeder took a whole core of the two at 100,000 records/s. */
+ * (timestamp and the value's "E") by the input's span + 1 minute, so windows keep closing: a replay
+ * of the log, its event time running about a thousand times faster than the wall clock. With a
+ * fifth argument "live" the event time of every record is instead the wall clock when it is sent, as
+ * in a live feed (candles close once a minute, whatever the rate). In C because a Python feeder
+ * took a whole core of the two at 100,000 records/s. */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +52,29 @@ typedef struct {
 	long long t;
 	char *key, *val; /* val: the JSON; e_at/e_len: where its "E" digits are (e_len 0 = none) */
 	size_t e_at, e_len;
+	long sym;   /* index of the key among the distinct keys (live mode) */
 } rec;
+
+static int by_key(const void *a, const void *b) { return strcmp((*(rec *const *)a)->key, (*(rec *const *)b)->key); }
+
+/* Numbers the distinct keys of recs 0..; returns how many there are, -1 without memory. */
+static long number_keys(rec *recs, long n)
+{
+	rec **by = malloc((size_t)n * sizeof *by);
+	if (!by)
+		return -1;
+	for (long i = 0; i < n; i++)
+		by[i] = &recs[i];
+	qsort(by, (size_t)n, sizeof *by, by_key);
+	long k = -1;
+	for (long i = 0; i < n; i++) {
+		if (i == 0 || strcmp(by[i]->key, by[i - 1]->key))
+			k++;
+		by[i]->sym = k;
+	}
+	free(by);
+	return k + 1;
+}
 
 static double now_s(void)
 {
@@ -58,9 +83,21 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The paced mode: recs cycled at rate records/s for secs seconds. */
-static long paced(rd_kafka_t *rk, const char *topic, rec *recs, long n, long rate, long secs)
+static long long wall_ms(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The paced mode: recs cycled at rate records/s for secs seconds (live: event time = wall clock,
+ * made strictly increasing per key as an exchange's event times are). */
+static long paced(rd_kafka_t *rk, const char *topic, rec *recs, long n, long rate, long secs, int live)
+{
+	long nsym = live ? number_keys(recs, n) : 0;
+	long long *last = nsym > 0 ? calloc((size_t)nsym, sizeof *last) : NULL;
+	if (live && !last)
+		return -1;
 	long long lo = recs[0].t, hi = recs[0].t;
 	for (long i = 1; i < n; i++) {
 		lo = recs[i].t < lo ? recs[i].t : lo;
@@ -73,6 +110,12 @@ static long paced(rd_kafka_t *rk, const char *topic, rec *recs, long n, long rat
 	for (long i = 0; i < total; i++) {
 		rec *r = &recs[i % n];
 		long long t = r->t + (long long)(i / n) * span;
+		if (live) {
+			t = wall_ms();
+			if (t <= last[r->sym])
+				t = last[r->sym] + 1;
+			last[r->sym] = t;
+		}
 		size_t len = strlen(r->val);
 		if (len + 24 >= sizeof val)
 			continue;
@@ -82,21 +125,25 @@ static long paced(rd_kafka_t *rk, const char *topic, rec *recs, long n, long rat
 			o += (size_t)snprintf(val + o, 24, "%lld", t);
 		memcpy(val + o, r->val + r->e_at + r->e_len, rest + 1);
 		o += rest;
-		if (produce_one(rk, topic, r->part, r->key, val, o, t))
+		if (produce_one(rk, topic, r->part, r->key, val, o, t)) {
+			free(last);
 			return -1;
+		}
 		if (i % 1000 == 999) {
 			double ahead = (double)(i + 1) / (double)rate - (now_s() - t0);
 			if (ahead > 0)
 				nanosleep(&(struct timespec){(time_t)ahead, (long)((ahead - (double)(time_t)ahead) * 1e9)}, NULL);
 		}
 	}
+	free(last);
 	return total;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 && argc != 5) {
-		fprintf(stderr, "usage: produce BROKERS TOPIC [RATE SECONDS] < records.tsv\n");
+	int live = argc == 6 && strcmp(argv[5], "live") == 0;
+	if (argc != 3 && argc != 5 && !live) {
+		fprintf(stderr, "usage: produce BROKERS TOPIC [RATE SECONDS [live]] < records.tsv\n");
 		return 2;
 	}
 	char errstr[256];
@@ -153,12 +200,12 @@ int main(int argc, char **argv)
 		r->e_at = e ? (size_t)(e - r->val) + 4 : 0;
 		r->e_len = e ? strspn(e + 4, "0123456789") : 0;
 	}
-	if (argc == 5) {
+	if (argc >= 5) {
 		if (!nrecs) {
 			fprintf(stderr, "produce: no records on stdin\n");
 			return 1;
 		}
-		count = paced(rk, argv[2], recs, nrecs, strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10));
+		count = paced(rk, argv[2], recs, nrecs, strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10), live);
 		for (long i = 0; i < nrecs; i++) {
 			free(recs[i].key);
 			free(recs[i].val);
