@@ -696,7 +696,7 @@ static tf_err merge(tf_engine *e, tf_eng_sym *s, const tf_tick *t, tf_dec price)
 		}
 		w->updates++;
 		/* later windows' volume and averages depend on this one */
-		for (int j = i; j < s->nopen[k]; j++)
+		for (int j = i, n = s->nopen[k]; j < n; j++) /* n in a register: the stores may alias it */
 			open[j].dirty = 1;
 	}
 	return TF_OK;
@@ -748,7 +748,12 @@ static tf_err return_alert(tf_engine *e, tf_eng_sym *s, const tf_candle_row *r)
 
 static tf_err volatility_alerts(tf_engine *e, vol_cand *c, size_t n)
 {
-	if (n)
+	/* usually every candidate closed the same minute: already in order, and a stable sort would
+	 * leave it so (glibc's qsort is a merge sort) */
+	bool sorted = true;
+	for (size_t i = 1; sorted && i < n; i++)
+		sorted = c[i - 1].open_time <= c[i].open_time;
+	if (!sorted)
 		qsort(c, n, sizeof *c, cmp_cand);
 	double *v = malloc((n ? n : 1) * sizeof *v);
 	if (!v)
@@ -856,6 +861,39 @@ static tf_err stale_scan(tf_engine *e)
 }
 
 /* ---- sliding windows ---- */
+
+/* Whether |100 * diff / base| is surely at most pct, so that the 24 h change alert's condition
+ * (computed with dd and a division) is false without computing it: the integers converted
+ * directly are within 1e-16 of the exact values, so a margin of 1e-9 leaves no doubt. false means
+ * "decide exactly" (near the threshold, base 0, or values beyond 64 bits). */
+static bool change_below(tf_dec diff, tf_dec base, double pct)
+{
+	if (diff < INT64_MIN || diff > INT64_MAX || base < INT64_MIN || base > INT64_MAX)
+		return false;
+	double num = fabs((double)(int64_t)diff) * 100.0, lim = pct * fabs((double)(int64_t)base);
+	return num < lim * (1 - 1e-9);
+}
+
+static int return_bin(double r);
+
+/* return_bin(dd(diff) / dd(base)) for base > 0, without the two conversions when the quotient of
+ * the integers (within 1e-15 of that one) is not within 1e-9 of a bin edge. */
+static int return_bin_dec(tf_dec diff, tf_dec base)
+{
+	static const double edges[TF_RATE_BINS - 1] = {-0.01, -0.001, -0.0001, 0, 0.0001, 0.001, 0.01};
+	if (diff >= INT64_MIN && diff <= INT64_MAX && base <= INT64_MAX) {
+		double r = (double)(int64_t)diff / (double)(int64_t)base;
+		int i = 0;
+		while (i < TF_RATE_BINS - 1 && r >= edges[i])
+			i++;
+		/* the edge below r (i > 0) and the edge above (i < 7); 0 is exact: diff's sign */
+		bool near = (i > 0 && edges[i - 1] != 0 && r - edges[i - 1] <= 1e-9 * fabs(edges[i - 1])) ||
+			    (i < TF_RATE_BINS - 1 && edges[i] != 0 && edges[i] - r <= 1e-9 * fabs(edges[i]));
+		if (!near)
+			return i;
+	}
+	return return_bin(dd(diff) / dd(base));
+}
 
 static int return_bin(double r)
 {
@@ -1006,8 +1044,12 @@ tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *
 	mark(e, s, true);
 	bool is24 = t->kind == TF_TICK_MINI_TICKER || t->kind == TF_TICK_TICKER_24HR || t->kind == TF_TICK_REST_24HR;
 	if (is24 && t->event_time >= s->last_t) {
-		tf_maybe pct = tf_ind_ratio(100.0 * dd(t->s24.last - t->s24.open), dd(t->s24.open));
-		bool cond = pct.valid && fabs(pct.v) > e->cfg.change_pct;
+		bool cond = !change_below(t->s24.last - t->s24.open, t->s24.open, e->cfg.change_pct);
+		tf_maybe pct = {false, 0};
+		if (cond) {
+			pct = tf_ind_ratio(100.0 * dd(t->s24.last - t->s24.open), dd(t->s24.open));
+			cond = pct.valid && fabs(pct.v) > e->cfg.change_pct;
+		}
 		if (cond && !s->ep[TF_ALERT_CHANGE_24H]) {
 			char detail[96];
 			snprintf(detail, sizeof detail, "24 h change %.4f%%", pct.v);
@@ -1019,7 +1061,7 @@ tf_err tf_engine_add(tf_engine *e, const tf_tick *t, tf_verdict *verdict, char *
 	int bin = -1;
 	if (t->event_time > s->last_t) {
 		if (s->last_price > 0 && price > 0)
-			bin = return_bin(dd(price - s->last_price) / dd(s->last_price));
+			bin = return_bin_dec(price - s->last_price, s->last_price);
 		s->last_t = t->event_time;
 		s->last_price = price;
 		s->ep[TF_ALERT_STALE] = 0;
