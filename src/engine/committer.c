@@ -3,7 +3,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -21,12 +20,6 @@ struct tf_committer {
 	bool abandoned;    /* the last job was given up */
 	bool stopping, quit;
 };
-
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
 
 /* Commits job's batch, retrying with backoff; false when abandoned. */
 static bool commit_job(tf_committer *c, const tf_commit_job *job)
@@ -46,7 +39,7 @@ static bool commit_job(tf_committer *c, const tf_commit_job *job)
 			tf_store_rollback(job->store);
 			return false;
 		}
-		sleep_ms(backoff);
+		tf_sleep_ms(backoff);
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 	}
 	if (failures) {

@@ -347,8 +347,7 @@ static bool commit(tf_worker *w, commit_mode mode)
 		tf_error("cannot build a store batch: %s", tf_store_error(w->stores[w->fill]));
 		if (mode == COMMIT_STOPPING)
 			return false;
-		struct timespec ts = {backoff / 1000, (backoff % 1000) * 1000000};
-		nanosleep(&ts, NULL);
+		tf_sleep_ms(backoff);
 	}
 	/* the batch owns the output now: the engines forget it, as does the publisher */
 	tf_commit_job job = {w->stores[w->fill], rd_kafka_topic_partition_list_new((int)w->nslots), &w->influx[w->fill], 0};

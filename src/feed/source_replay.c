@@ -29,14 +29,6 @@ typedef struct {
 	char error[300];
 } replay_source;
 
-static void sleep_ms(int64_t ms)
-{
-	if (ms <= 0)
-		return;
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 #define BLOCK_BYTES (256u << 10)
 
 /* Reads the next line into r->line (without newline), a block at a time. A line longer than the
@@ -110,7 +102,7 @@ static tf_err replay_next(tf_source *src, tf_feed_msg *m, int timeout_ms)
 		}
 		int64_t at = r->base_mono + (int64_t)((double)(r->pending.recv_ms - r->base_rec) / r->o.speed);
 		if (at > now) {
-			sleep_ms(at - now < timeout_ms ? at - now : timeout_ms);
+			tf_sleep_ms(at - now < timeout_ms ? at - now : timeout_ms);
 			if (tf_mono_ms() < at)
 				return TF_ERR_AGAIN;
 		}

@@ -20,21 +20,13 @@ typedef struct {
 	double emitted;               /* records (or record slots) produced since start */
 } sim_source;
 
-static void sleep_ms(int64_t ms)
-{
-	if (ms <= 0)
-		return;
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* How many records are due now; sleeps (bounded by timeout_ms) and returns 0 when none are. */
 static size_t due(sim_source *s, int timeout_ms)
 {
 	int64_t now = tf_mono_ms();
 	if (s->o.rate <= 0) {
 		if (now < s->next_ms) {
-			sleep_ms(s->next_ms - now < timeout_ms ? s->next_ms - now : timeout_ms);
+			tf_sleep_ms(s->next_ms - now < timeout_ms ? s->next_ms - now : timeout_ms);
 			return 0;
 		}
 		s->next_ms = now - s->next_ms > 1000 ? now + 1000 : s->next_ms + 1000;
@@ -43,7 +35,7 @@ static size_t due(sim_source *s, int timeout_ms)
 	double owed = (double)(now - s->start_ms) * s->o.rate / 1000.0 - s->emitted;
 	if (owed < 1.0) {
 		int64_t wait = (int64_t)((1.0 - owed) * 1000.0 / s->o.rate) + 1;
-		sleep_ms(wait < timeout_ms ? wait : timeout_ms);
+		tf_sleep_ms(wait < timeout_ms ? wait : timeout_ms);
 		return 0;
 	}
 	size_t n = owed > (double)s->o.nsymbols ? (size_t)s->o.nsymbols : (size_t)owed;

@@ -146,14 +146,6 @@ static void add_kline(void *ud, const char *symbol, const char *interval)
 	k->interval_ms = ms;
 }
 
-static void sleep_ms(int64_t ms)
-{
-	if (ms <= 0)
-		return;
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL); /* a signal cuts it short; the caller re-checks its stop flag */
-}
-
 static tf_err open_conn(ws_source *w, tf_ws_client **c, char *errbuf, size_t errcap)
 {
 	tf_ws_client_opts co = {
@@ -178,7 +170,7 @@ static tf_err step_waiting(ws_source *w, int timeout_ms)
 {
 	int64_t now = tf_mono_ms();
 	if (now < w->retry_at) {
-		sleep_ms(w->retry_at - now < timeout_ms ? w->retry_at - now : timeout_ms);
+		tf_sleep_ms(w->retry_at - now < timeout_ms ? w->retry_at - now : timeout_ms);
 		return TF_ERR_AGAIN;
 	}
 	char errbuf[400] = "";

@@ -26,14 +26,6 @@ typedef struct {
 	char name[64];
 } yahoo_source;
 
-static void sleep_ms(int64_t ms)
-{
-	if (ms <= 0)
-		return;
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 static bool symbol_char_ok(char c)
 {
 	return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '^' || c == '=' || c == '_';
@@ -58,7 +50,7 @@ static tf_err yahoo_next(tf_source *src, tf_feed_msg *m, int timeout_ms)
 	if (y->idx == y->nsymbols) {
 		int64_t now = tf_mono_ms();
 		if (now < y->next_cycle) {
-			sleep_ms(y->next_cycle - now < timeout_ms ? y->next_cycle - now : timeout_ms);
+			tf_sleep_ms(y->next_cycle - now < timeout_ms ? y->next_cycle - now : timeout_ms);
 			return TF_ERR_AGAIN;
 		}
 		y->idx = 0;

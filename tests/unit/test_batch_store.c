@@ -11,32 +11,20 @@
 #include "batch/report_scan.h"
 #include "store/snapshots_int.h"
 #include "store/store.h"
+#include "store_fixture.h"
 #include "test.h"
 
-static tf_store *open_tmp(char *path)
+/* A store on a fresh temporary database (store_fixture.h); NULL when it cannot be opened. */
+static tf_store *open_tmp(char path[21])
 {
-	int fd = mkstemp(path);
-	close(fd);
-	unlink(path);
-	char url[96], why[256];
-	snprintf(url, sizeof url, "sqlite:%s", path);
+	char url[64], why[256];
 	tf_store *s = NULL;
-	return tf_store_open(url, &s, why, sizeof why) == TF_OK ? s : NULL;
-}
-
-static void cleanup_db(const char *path)
-{
-	char p[128];
-	unlink(path);
-	snprintf(p, sizeof p, "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", path);
-	unlink(p);
+	return tf_test_temp_db(path, url) && tf_store_open(url, &s, why, sizeof why) == TF_OK ? s : NULL;
 }
 
 TF_TEST(batch_store_snapshots_round_trip_and_atomic)
 {
-	char path[] = "/tmp/tf-batch-XXXXXX";
+	char path[21];
 	tf_store *s = open_tmp(path);
 	TF_CHECK(s != NULL);
 	if (!s)
@@ -89,14 +77,14 @@ TF_TEST(batch_store_snapshots_round_trip_and_atomic)
 	free(rows);
 	free(body);
 	tf_store_close(s);
-	cleanup_db(path);
+	tf_test_remove_db(path);
 }
 
 /* tf_report_scan over the real sample: one reader, two readers meeting in the middle, and the
  * whole batch loaded and computed at once give the same report. */
 TF_TEST(batch_store_scan_readers_agree)
 {
-	char path[] = "/tmp/tf-batch-XXXXXX";
+	char path[21];
 	tf_store *s = open_tmp(path);
 	TF_CHECK(s != NULL);
 	if (!s)
@@ -151,12 +139,12 @@ TF_TEST(batch_store_scan_readers_agree)
 	free(rows);
 	free(body);
 	tf_store_close(s);
-	cleanup_db(path);
+	tf_test_remove_db(path);
 }
 
 TF_TEST(batch_store_candle_summary)
 {
-	char path[] = "/tmp/tf-batch-XXXXXX";
+	char path[21];
 	tf_store *s = open_tmp(path);
 	TF_CHECK(s != NULL);
 	if (!s)
@@ -197,7 +185,7 @@ TF_TEST(batch_store_candle_summary)
 	}
 	free(rows);
 	tf_store_close(s);
-	cleanup_db(path);
+	tf_test_remove_db(path);
 }
 
 /* The first column of sql's first row as text (caller frees); NULL on error, no row or NULL. */
@@ -227,7 +215,7 @@ static bool sql_ok(const char *path, const char *sql)
  * sample keeps every row and value, the key still refuses a duplicate, and reports read it. */
 TF_TEST(batch_store_migration_8_keeps_snapshots)
 {
-	char path[] = "/tmp/tf-batch-XXXXXX", url[96], why[512];
+	char path[21], url[96], why[512];
 	tf_store *s = open_tmp(path);
 	TF_CHECK(s != NULL);
 	if (!s)
@@ -282,7 +270,7 @@ TF_TEST(batch_store_migration_8_keeps_snapshots)
 	free(version);
 	free(rows);
 	free(body);
-	cleanup_db(path);
+	tf_test_remove_db(path);
 }
 
 /* One line of PostgreSQL's COPY text output into a report row: plain fields, a trailing newline,

@@ -6,31 +6,8 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store_fixture.h"
 #include "test.h"
-
-/* A fresh database path under /tmp (the file does not exist yet) and its store URL. */
-static bool temp_db(char path[21], char url[64])
-{
-	memcpy(path, "/tmp/tf-store-XXXXXX", 21);
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return false;
-	close(fd);
-	unlink(path);
-	snprintf(url, 64, "sqlite:%s", path);
-	return true;
-}
-
-/* Removes the database and its WAL and shared-memory files. */
-static void remove_db(const char *path)
-{
-	char side[80];
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
 
 static char *query1(const char *path, const char *sql)
 {
@@ -75,7 +52,7 @@ static tf_candle_row candle(int64_t ot, int64_t close_units, bool final)
 TF_TEST(store_sqlite_batches_upserts_offsets_state)
 {
 	char path[21], url[64], why[256];
-	TF_CHECK(temp_db(path, url));
+	TF_CHECK(tf_test_temp_db(path, url));
 	tf_store *s = NULL;
 	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
 	TF_CHECK_EQ_STR(tf_store_kind(s), "sqlite");
@@ -162,7 +139,7 @@ TF_TEST(store_sqlite_batches_upserts_offsets_state)
 	TF_CHECK(strstr(why, "newer") != NULL);
 	TF_CHECK_EQ_INT(tf_store_open("mysql://x", &s, why, sizeof why), TF_ERR_USAGE);
 	TF_CHECK_EQ_INT(tf_store_open("sqlite:", &s, why, sizeof why), TF_ERR_USAGE);
-	remove_db(path);
+	tf_test_remove_db(path);
 }
 
 static tf_err collect(void *ud, const char *symbol, const void *blob, size_t len)
@@ -176,7 +153,7 @@ static tf_err collect(void *ud, const char *symbol, const void *blob, size_t len
 TF_TEST(store_sqlite_state_round_trip)
 {
 	char path[21], url[64], why[256], got[256] = "";
-	TF_CHECK(temp_db(path, url));
+	TF_CHECK(tf_test_temp_db(path, url));
 	tf_store *s = NULL;
 	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
 	TF_CHECK_EQ_INT(tf_store_begin(s), TF_OK);
@@ -188,7 +165,7 @@ TF_TEST(store_sqlite_state_round_trip)
 	TF_CHECK_EQ_INT(tf_store_load_state(s, "g", "t", 0, collect, got), TF_OK);
 	TF_CHECK_EQ_STR(got, "[:1][ETHUSDT:3]");
 	tf_store_close(s);
-	remove_db(path);
+	tf_test_remove_db(path);
 }
 
 /* Migration 7 turns a schema-6 stream_state (WITHOUT ROWID) into a rowid table and keeps every
@@ -197,7 +174,7 @@ TF_TEST(store_sqlite_state_round_trip)
 TF_TEST(store_sqlite_migration_7_keeps_state)
 {
 	char path[21], url[64], why[256], got[256] = "";
-	TF_CHECK(temp_db(path, url));
+	TF_CHECK(tf_test_temp_db(path, url));
 	tf_store *s = NULL;
 	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
 	tf_store_close(s);
@@ -218,7 +195,7 @@ TF_TEST(store_sqlite_migration_7_keeps_state)
 	TF_CHECK_EQ_INT(tf_store_load_state(s, "g", "t", 0, collect, got), TF_OK);
 	TF_CHECK_EQ_STR(got, "[:1][ETHUSDT:3000]");
 	tf_store_close(s);
-	remove_db(path);
+	tf_test_remove_db(path);
 }
 
 /* The puts of a batch are executed at commit in key order (store/sqlite_batch.c): a key written
@@ -227,7 +204,7 @@ TF_TEST(store_sqlite_migration_7_keeps_state)
 TF_TEST(store_sqlite_batch_order_and_lock)
 {
 	char path[21], url[64], why[256];
-	TF_CHECK(temp_db(path, url));
+	TF_CHECK(tf_test_temp_db(path, url));
 	tf_store *s = NULL;
 	TF_CHECK_EQ_INT(tf_store_open(url, &s, why, sizeof why), TF_OK);
 	tf_tick t;
@@ -275,5 +252,5 @@ TF_TEST(store_sqlite_batch_order_and_lock)
 	CHECK_Q(path, "SELECT count(*) FROM ticks", "0");
 	TF_CHECK_EQ_INT(tf_store_delete_ticks_before(s, 1700000000002), TF_OK); /* an empty table */
 	tf_store_close(s);
-	remove_db(path);
+	tf_test_remove_db(path);
 }
