@@ -1,7 +1,7 @@
 // anomalies.js — the Anomalies tab: symbols whose |change| over the period exceeds 5 % and whose
 // average volatility is above the third quartile (/api/anomalies), each as a colour-scaled table and
 // a bar chart, plus the stored alerts; alerts arriving on the live stream are prepended at once.
-import { api, el, state, fmtPrice, fmtPct, fmtVol, fmtTime, heat, dirClass, debounce } from './util.js';
+import { api, el, state, fmtPrice, fmtPct, fmtVol, fmtTime, heat, dirClass, debounce, minuteTicker } from './util.js';
 
 let alertsBody = null;
 let last = null;
@@ -72,3 +72,5 @@ export function onAlert(a) {
 
 const refresh = debounce(() => { if (last) render(last); }, 5000);
 export function onCandle(c, closed, ctx) { if (closed && c.interval === ctx.interval) { last = ctx; refresh(); } }
+const minute = minuteTicker();
+export function onStats(s, ctx) { if (minute()) { last = ctx; refresh(); } }

@@ -84,10 +84,11 @@ function renderSegs() {
 let renderSeq = 0;
 const ctx = () => ({ ...st, symbols: [...st.symbols], root: $(`tab-${st.tab}`), seq: renderSeq, current: (seq) => seq === renderSeq, setSymbol });
 
-function setSymbol(sym) { st.symbol = sym; if (st.tab === 'details') render(); writeUrl(); }
+function setSymbol(sym) { st.symbol = sym; if (st.tab === 'details') render(); writeUrl(); followSymbols(); }
 
 function render() {
   renderSeq++;
+  followSymbols();
   renderSegs();
   renderSymbolList();
   writeUrl();
@@ -113,9 +114,21 @@ function setConn(state, text) {
   } else b.hidden = true;
 }
 
-let es = null, lostTimer = null;
+// Candle events only of the symbols on screen (?candles=; the selection and the Details symbol): a
+// page showing a few symbols need not parse every symbol's candles (2,000 closes at each minute
+// boundary, every update at a high tick rate), which delayed the ones shown. Alerts and stats come
+// for every symbol; the rankings refresh on closes and on stats.
+const streamUrl = () => {
+  const shown = [...new Set([...st.symbols, st.symbol].filter(Boolean))];
+  return shown.length ? `/api/stream?candles=${shown.join(',')}` : '/api/stream';
+};
+let es = null, esUrl = '', lostTimer = null;
+function followSymbols() {
+  if (es && streamUrl() !== esUrl) { clearTimeout(lostTimer); es.close(); connect(); }
+}
 function connect() {
-  es = new EventSource('/api/stream');
+  esUrl = streamUrl();
+  es = new EventSource(esUrl);
   es.onopen = () => { clearTimeout(lostTimer); setConn('live', 'live'); };
   es.onerror = () => {
     // EventSource retries on its own (readyState CONNECTING); a closed one (e.g. HTTP error) we reopen

@@ -1,7 +1,7 @@
 // top.js — the Top tab: top 5 by volume, gainers and losers over the period (/api/top); gainers as
 // base-100 index lines (each symbol's closes divided by its first open), losers as % bars. Refetched
 // at most every five seconds while candles close.
-import { api, el, state, fmtPrice, fmtPct, fmtNum, dirClass, debounce } from './util.js';
+import { api, el, state, fmtPrice, fmtPct, fmtNum, dirClass, debounce, minuteTicker } from './util.js';
 import { lineChart, PALETTE, sec } from './charts.js';
 
 let chart = null;
@@ -62,3 +62,5 @@ export async function render(ctx) {
 
 const refresh = debounce(() => { if (last) render(last); }, 5000);
 export function onCandle(c, closed, ctx) { if (closed && c.interval === ctx.interval) { last = ctx; refresh(); } }
+const minute = minuteTicker();
+export function onStats(s, ctx) { if (minute()) { last = ctx; refresh(); } }

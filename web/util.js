@@ -100,3 +100,17 @@ export function debounce(fn, ms) {
     }, ms);
   };
 }
+
+// For tabs that refresh on closed candles: the page receives the closes of its selected symbols only
+// (?candles=), so while none of those has data the once-a-second stats event calls this, which says
+// yes once a minute.
+export function minuteTicker() {
+  let at = 0;
+  return () => {
+    const now = Date.now();
+    if (!at) at = now;
+    if (now - at < 60000) return false;
+    at = now;
+    return true;
+  };
+}

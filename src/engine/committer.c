@@ -120,6 +120,14 @@ bool tf_committer_submit(tf_committer *c, const tf_commit_job *job)
 	return ok;
 }
 
+bool tf_committer_busy(tf_committer *c)
+{
+	pthread_mutex_lock(&c->mu);
+	bool busy = c->busy;
+	pthread_mutex_unlock(&c->mu);
+	return busy;
+}
+
 bool tf_committer_wait(tf_committer *c)
 {
 	pthread_mutex_lock(&c->mu);

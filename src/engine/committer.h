@@ -47,6 +47,9 @@ tf_err tf_committer_start(rd_kafka_t *rk, tf_worker_stats *stats, tf_committer *
  * previous job was abandoned (stopping while the store is down); job is then not taken. */
 bool tf_committer_submit(tf_committer *c, const tf_commit_job *job);
 
+/* True while a job is in flight (a submit now would wait for it). */
+bool tf_committer_busy(tf_committer *c);
+
 /* Waits until no job is in flight. False when the last one was abandoned. */
 bool tf_committer_wait(tf_committer *c);
 

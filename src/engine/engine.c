@@ -159,6 +159,7 @@ void tf_engine_free(tf_engine *e)
 	free(e->syms);
 	free(e->index);
 	free(e->dirty);
+	free(e->live);
 	free(e->scan_t);
 	free(e->rows);
 	free(e->alerts);
@@ -287,6 +288,10 @@ static tf_err grow_syms(tf_engine *e)
 	if (!dirty)
 		return TF_ERR_NOMEM;
 	e->dirty = dirty;
+	uint32_t *live = realloc(e->live, cap * sizeof *live);
+	if (!live)
+		return TF_ERR_NOMEM;
+	e->live = live;
 	int64_t *scan_t = realloc(e->scan_t, cap * sizeof *scan_t);
 	if (!scan_t)
 		return TF_ERR_NOMEM;
@@ -481,8 +486,12 @@ static void mark(tf_engine *e, tf_eng_sym *s, bool out_changed)
 	if (!s->out_dirty && !s->state_dirty)
 		e->dirty[e->ndirty++] = s->num;
 	s->state_dirty = 1;
-	if (out_changed)
+	if (out_changed) {
 		s->out_dirty = 1;
+		if (!s->live_dirty)
+			e->live[e->nlive++] = s->num;
+		s->live_dirty = 1;
+	}
 }
 
 /* ---- output rows ---- */
@@ -697,7 +706,7 @@ static tf_err merge(tf_engine *e, tf_eng_sym *s, const tf_tick *t, tf_dec price)
 		w->updates++;
 		/* later windows' volume and averages depend on this one */
 		for (int j = i, n = s->nopen[k]; j < n; j++) /* n in a register: the stores may alias it */
-			open[j].dirty = 1;
+			open[j].dirty = TF_WIN_DIRTY_COMMIT | TF_WIN_DIRTY_LIVE;
 	}
 	return TF_OK;
 }
@@ -1120,7 +1129,7 @@ tf_err tf_engine_drain(tf_engine *e, const tf_engine_sink *sink)
 		if (s->out_dirty && sink->on_candle)
 			for (int k = 0; k < e->cfg.nintervals; k++)
 				for (int i = 0; i < s->nopen[k]; i++) {
-					if (!s->s[k].open[i].dirty)
+					if (!(s->s[k].open[i].dirty & TF_WIN_DIRTY_COMMIT))
 						continue;
 					tf_candle_row r;
 					make_row(e, s, k, i, false, &r);
@@ -1146,9 +1155,52 @@ void tf_engine_drained(tf_engine *e)
 		s->out_dirty = s->state_dirty = 0;
 		for (int k = 0; k < e->cfg.nintervals; k++)
 			for (int i = 0; i < s->nopen[k]; i++)
-				s->s[k].open[i].dirty = 0;
+				s->s[k].open[i].dirty &= (uint8_t)~TF_WIN_DIRTY_COMMIT;
 	}
 	e->ndirty = e->nrows = e->nalerts = e->nrates = 0;
+	e->live_rows = e->live_alerts = 0; /* what the live view did not take by now it never will */
+}
+
+tf_err tf_engine_drain_live(tf_engine *e, int64_t interval_ms, const tf_engine_sink *sink)
+{
+	tf_err err = TF_OK;
+	for (size_t i = e->live_rows; i < e->nrows; i++)
+		if (e->rows[i].interval_ms == interval_ms && sink->on_candle && (err = sink->on_candle(sink->ud, &e->rows[i])))
+			return err;
+	for (size_t i = e->live_alerts; i < e->nalerts; i++)
+		if (sink->on_alert && (err = sink->on_alert(sink->ud, &e->alerts[i])))
+			return err;
+	int k = 0;
+	while (k < e->cfg.nintervals && e->cfg.intervals_ms[k] != interval_ms)
+		k++;
+	if (k == e->cfg.nintervals || !sink->on_candle)
+		return TF_OK;
+	for (size_t d = 0; d < e->nlive; d++) {
+		tf_eng_sym *s = e->syms[e->live[d]];
+		for (int i = 0; i < s->nopen[k]; i++) {
+			if (!(s->s[k].open[i].dirty & TF_WIN_DIRTY_LIVE))
+				continue;
+			tf_candle_row r;
+			make_row(e, s, k, i, false, &r);
+			if ((err = sink->on_candle(sink->ud, &r)))
+				return err;
+		}
+	}
+	return TF_OK;
+}
+
+void tf_engine_live_done(tf_engine *e)
+{
+	for (size_t d = 0; d < e->nlive; d++) {
+		tf_eng_sym *s = e->syms[e->live[d]];
+		s->live_dirty = 0;
+		for (int k = 0; k < e->cfg.nintervals; k++)
+			for (int i = 0; i < s->nopen[k]; i++)
+				s->s[k].open[i].dirty &= (uint8_t)~TF_WIN_DIRTY_LIVE;
+	}
+	e->nlive = 0;
+	e->live_rows = e->nrows;
+	e->live_alerts = e->nalerts;
 }
 
 void tf_engine_stats_get(const tf_engine *e, tf_engine_stats *st)

@@ -162,8 +162,18 @@ void tf_engine_prefetch(const tf_engine *e, const tf_tick *t);
  * out (as long as no tick was added in between). A sink error stops the drain and is returned. */
 tf_err tf_engine_drain(tf_engine *e, const tf_engine_sink *sink);
 
-/* Forgets the pending output after a successful drain was committed. */
+/* Forgets the pending output after a successful drain was committed. Finalised candles and alerts
+ * the live view (below) has not taken by then are forgotten by it too. */
 void tf_engine_drained(tf_engine *e);
+
+/* The live view, for a publisher that runs many times between commits (the live bus): hands to sink
+ * the finalised candles of interval_ms and the alerts added since the last tf_engine_live_done, then
+ * the open candles of interval_ms changed since then (in this order, so that a symbol's final
+ * candle comes before the next one's first update). Its cost follows what changed since the last
+ * call, not since the last commit. Nothing is cleared: call tf_engine_live_done once everything was
+ * handed on; after a sink error (which stops the drain and is returned), simply drain again. */
+tf_err tf_engine_drain_live(tf_engine *e, int64_t interval_ms, const tf_engine_sink *sink);
+void tf_engine_live_done(tf_engine *e);
 
 /* The partition-level checkpoint (watermark, counters) as a blob appended to out. */
 tf_err tf_engine_save_partition(const tf_engine *e, tf_buf *out);

@@ -26,7 +26,7 @@ typedef struct {
 	int64_t updates;
 	uint8_t approx;                          /* volume from 24 h figures */
 	uint8_t has24;                           /* o24/c24 are known */
-	uint8_t dirty;                           /* changed since the last drain */
+	uint8_t dirty;                           /* TF_WIN_DIRTY_* bits */
 	uint8_t c24_own;                         /* c24 is in its own field (see above) */
 	/* second half: not touched by a record in event-time order */
 	_Alignas(64) int64_t open_t;
@@ -35,6 +35,11 @@ typedef struct {
 	tf_dec c24;                              /* 24 h last at close_t, when c24_own */
 	tf_dec vol_exact, qvol_exact;            /* trades: sum of qty, sum of price * qty */
 } tf_eng_win;
+
+/* tf_eng_win.dirty: changed since the last tf_engine_drained (the store's view) and since the last
+ * tf_engine_live_done (the live bus's view, which is published several times between commits). */
+#define TF_WIN_DIRTY_COMMIT 1
+#define TF_WIN_DIRTY_LIVE 2
 
 /* The 24 h last price at the window's close_t (0 while has24 is 0). */
 static inline tf_dec tf_eng_win_c24(const tf_eng_win *w)
@@ -70,6 +75,7 @@ typedef struct {
 	uint32_t num;                      /* index in e->syms */
 	uint8_t ep[TF_ALERT_KINDS_];       /* alert episode in progress */
 	uint8_t out_dirty, state_dirty;    /* listed in e->dirty */
+	uint8_t live_dirty;                /* listed in e->live */
 	int nrets;
 	int64_t last_t;                    /* greatest event time of this symbol */
 	tf_dec last_price;                 /* price at last_t (returns for the sliding histogram) */
@@ -115,6 +121,9 @@ struct tf_engine {
 	int64_t *scan_t;                   /* per sym number: tf_eng_scan_t, so that the once-a-second stale
 					      scan reads one dense array instead of a cache line per symbol */
 	size_t ndirty;
+	uint32_t *live;                    /* sym numbers with live_dirty */
+	size_t nlive;
+	size_t live_rows, live_alerts;     /* rows and alerts already handed to the live view */
 	tf_candle_row *rows;               /* finalised candles waiting for drain */
 	size_t nrows, cap_rows;
 	tf_alert_row *alerts;

@@ -7,16 +7,16 @@
  * computes exactly the candle states it had published, in the same order; the bus may repeat a state
  * (it is at-least-once), it never shows one the store will contradict.
  *
- * Coalescing: each publish drains the engine (tf_engine_drain, which hands out everything changed since
- * the last commit) and sends only candles whose (updates, final) differ from what was sent since that
- * commit — one message per symbol and candle at most per publish, whatever the tick rate — and the
- * alerts past the ones already sent (the drain's order is stable and alerts are only appended between
- * commits). After the commit (tf_engine_drained) the memory of what was sent starts over.
+ * Coalescing: each publish takes the engine's live view (tf_engine_drain_live: what changed since the
+ * previous publish, not since the commit) and sends each changed candle's latest state once,
+ * whatever the tick rate in between, after the new finals and alerts. Only when everything was
+ * queued does the engine forget it (tf_engine_live_done); a message the producer cannot queue
+ * (queue full) stops the publish, and the next one sends the whole view again, so a state may
+ * repeat (the bus is at-least-once) but is not lost while the engine holds it.
  *
- *   tick -> engine (dirty) --publish--> bus (remembered: symbol, open_time -> updates, final)
- *                               \--commit--> store; tf_livebus_committed forgets the remembered set
+ *   tick -> engine (live-dirty) --publish--> bus --all queued--> tf_engine_live_done
+ *             (commit-dirty) --commit--> store   (publish_before_commit first)
  *
- * A message the producer cannot queue (queue full) is not remembered, so the next publish tries again.
  * Thread safety: one tf_livebus per worker thread; the producer is shared (librdkafka is thread safe). */
 #ifndef TF_ENGINE_LIVEBUS_H
 #define TF_ENGINE_LIVEBUS_H
@@ -49,13 +49,9 @@ void tf_livebus_free(tf_livebus *b);
 /* True when there is a topic to publish to. */
 bool tf_livebus_enabled(const tf_livebus *b);
 
-/* Publishes what e changed since the last commit and was not published yet. *alerts_sent is the
- * partition's count of its drained alerts already sent since the last commit (0 after a commit);
- * it is advanced. Returns false when something could not be queued (publish again later). */
-bool tf_livebus_publish(tf_livebus *b, tf_engine *e, size_t *alerts_sent);
-
-/* The store committed and the engines forgot their output (tf_engine_drained): forget what was sent. */
-void tf_livebus_committed(tf_livebus *b);
+/* Publishes what e changed since its last successful publish. Returns false when something could
+ * not be queued (the producer's queue is full): publish again later. */
+bool tf_livebus_publish(tf_livebus *b, tf_engine *e);
 
 /* Counters since creation. */
 void tf_livebus_counts_get(const tf_livebus *b, tf_livebus_counts *out);

@@ -4,8 +4,10 @@
  * in the worker's queue (up to 1,000; when there are none, wait for one until the next deadline),
  * decode and merge them, publish the changed candles and new alerts to the live bus when
  * publish_interval has passed since the last publish (livebus.h: before the commit, coalesced), and
- * commit when batch_max records are pending, commit_interval has passed, or the queue has been idle
- * for IDLE_COMMIT_MS. A commit is one store transaction holding the ticks, the
+ * commit when batch_max records are pending, or when commit_interval has passed or the queue has been
+ * idle for IDLE_COMMIT_MS and the committer is free (a due commit waits for the previous one to be
+ * stored while records keep being merged and published: only batch_max, a rebalance or the stop make
+ * the worker wait for the store). A commit is one store transaction holding the ticks, the
  * changed candles, the alerts, the engines' checkpoint state and every partition's next offset.
  * The worker fills it into one of its two store connections and hands it to its committer thread
  * (committer.h), then goes on with the next records into the other connection; only after the
@@ -31,7 +33,9 @@
 #define MAX_TICKS_PER_RECORD 64
 #define IDLE_COMMIT_MS 50 /* commit what is pending once the queue has been empty this long */
 #define MAX_WAIT_MS 50    /* longest wait for a message (requests of the consumer thread wake it anyway) */
+#define BUSY_RECHECK_MS 2 /* a commit is due but the committer is busy: look again this soon */
 #define PUBLISH_SHARE 5   /* publishing takes at most 1/PUBLISH_SHARE of a worker's time (spacing grows) */
+#define PUBLISH_BURST_S 5 /* --publish-rate's bucket holds this many seconds of messages */
 
 typedef struct {
 	int32_t partition;
@@ -39,7 +43,6 @@ typedef struct {
 	int64_t next;      /* next offset expected; -1 = take whatever comes first */
 	bool pending;
 	bool unpublished;  /* ticks merged since the last live-bus publish */
-	size_t alerts_sent; /* drained alerts already on the live bus since the last commit */
 	tf_stream_counts counts; /* totals up to next (committed with it, see store.h) */
 } slot;
 
@@ -67,6 +70,7 @@ struct tf_worker {
 	bool unpublished;      /* some slot has unpublished ticks */
 	int64_t last_publish_ms, last_msg_ms;
 	int64_t publish_gap_ms; /* publish_interval, or more when publishing got expensive */
+	int64_t publish_tokens; /* --publish-rate's token bucket: messages that may go at once */
 	tf_influx_batch influx[2]; /* InfluxDB points of the batch in stores[i] */
 };
 
@@ -244,7 +248,7 @@ static tf_err sink_rate(void *ud, const tf_rate_row *r)
 /* Publishes every slot's unpublished changes; returns false when some could not be queued. */
 static bool publish(tf_worker *w)
 {
-	int64_t t0 = tf_mono_ns();
+	int64_t t0 = tf_mono_ns(), now_ms = t0 / 1000000;
 	bool all = true;
 	tf_livebus_counts before, after;
 	tf_livebus_counts_get(w->bus, &before);
@@ -252,42 +256,43 @@ static bool publish(tf_worker *w)
 		slot *s = &w->slots[i];
 		if (!s->unpublished)
 			continue;
-		if (tf_livebus_publish(w->bus, s->e, &s->alerts_sent))
+		if (tf_livebus_publish(w->bus, s->e))
 			s->unpublished = false;
 		else
 			all = false;
 	}
 	w->unpublished = !all;
-	w->last_publish_ms = tf_mono_ms();
-	/* a drain covers everything changed since the commit: under a flood of ticks, space the publishes
-	 * out rather than let them eat the time the worker needs to keep up */
+	/* under a flood of ticks, space the publishes out rather than let them eat the time the worker
+	 * needs to keep up */
 	int64_t took_ms = ((tf_mono_ns() - t0) * (PUBLISH_SHARE - 1) + 999999) / 1000000;
 	w->publish_gap_ms = took_ms > w->cfg.publish_interval_ms ? took_ms : w->cfg.publish_interval_ms;
-	/* and keep the bus within --publish-rate: every message is fanned out to every dashboard, so a
-	 * flood of ticks widens the spacing (coalescing more per candle) instead of flooding serve. At
-	 * Binance's pace a publish sends a few messages and the spacing stays --publish-interval. */
-	tf_livebus_counts_get(w->bus, &after);
-	int64_t sent = after.candles + after.alerts - before.candles - before.alerts;
-	int64_t rate_ms = w->cfg.publish_rate > 0 ? sent * 1000 / w->cfg.publish_rate : 0;
-	if (rate_ms > w->publish_gap_ms)
-		w->publish_gap_ms = rate_ms;
+	/* and keep the bus within --publish-rate on average: every message is fanned out to every
+	 * dashboard, so a sustained flood widens the spacing (coalescing more per candle) instead of
+	 * flooding serve. A token bucket of PUBLISH_BURST_S seconds lets a burst through at once (every
+	 * 1m candle of the partition closing in the same instant), so that the updates after it do not
+	 * wait; at Binance's pace the spacing stays --publish-interval. */
+	if (w->cfg.publish_rate > 0) {
+		tf_livebus_counts_get(w->bus, &after);
+		int64_t sent = after.candles + after.alerts - before.candles - before.alerts;
+		int64_t cap = w->cfg.publish_rate * PUBLISH_BURST_S;
+		w->publish_tokens += (now_ms - w->last_publish_ms) * w->cfg.publish_rate / 1000 - sent;
+		if (w->publish_tokens > cap)
+			w->publish_tokens = cap;
+		int64_t rate_ms = w->publish_tokens < 0 ? -w->publish_tokens * 1000 / w->cfg.publish_rate : 0;
+		if (rate_ms > w->publish_gap_ms)
+			w->publish_gap_ms = rate_ms;
+	}
+	w->last_publish_ms = now_ms;
 	return all;
 }
 
-/* Before a commit makes the engines forget their output: everything on the bus (a few tries when the
- * producer's queue is full; what still does not fit is lost to the bus, the store has it). */
+/* Before a commit makes the engines forget their finals and alerts: everything on the bus (a few
+ * tries when the producer's queue is full; what still does not fit is lost to the bus, the store
+ * has it). */
 static void publish_before_commit(tf_worker *w)
 {
 	for (int tries = 0; w->unpublished && !publish(w) && tries < 5; tries++)
 		usleep(10000);
-}
-
-/* After the engines forgot their output: so does the publisher. */
-static void published_committed(tf_worker *w)
-{
-	for (size_t i = 0; i < w->nslots; i++)
-		w->slots[i].alerts_sent = 0;
-	tf_livebus_committed(w->bus);
 }
 
 static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t len)
@@ -359,7 +364,6 @@ static bool commit(tf_worker *w, commit_mode mode)
 		}
 		s->pending = false;
 	}
-	published_committed(w);
 	w->nticks = 0;
 	w->pending_records = 0;
 	w->last_commit_ms = tf_mono_ms();
@@ -382,7 +386,6 @@ static void release_all(tf_worker *w, bool stopping)
 	commit(w, stopping ? COMMIT_STOPPING : COMMIT_SYNC);
 	for (size_t i = 0; i < w->nslots; i++)
 		tf_engine_free(w->slots[i].e);
-	tf_livebus_committed(w->bus); /* whatever was sent belongs to engines that are gone */
 	w->unpublished = false;
 	w->nslots = 0;
 	w->nticks = 0;
@@ -419,16 +422,30 @@ static bool serve_request(tf_worker *w)
 	return r != REQ_STOP;
 }
 
-/* How long the loop may wait for a message: until the next publish or commit is due, at most MAX_WAIT_MS. */
+/* True when the pending records should be committed by time: the commit interval passed or the
+ * queue has been idle long enough. */
+static bool commit_due(const tf_worker *w, int64_t now)
+{
+	return w->pending_records &&
+	       (now - w->last_msg_ms >= IDLE_COMMIT_MS || now - w->last_commit_ms >= w->cfg.commit_interval_ms);
+}
+
+/* How long the loop may wait for a message: until the next publish or commit is due, at most
+ * MAX_WAIT_MS (a due commit waiting for a busy committer: BUSY_RECHECK_MS). */
 static int wait_ms(const tf_worker *w, int64_t now)
 {
 	int64_t until = now + MAX_WAIT_MS;
 	if (w->unpublished && w->last_publish_ms + w->publish_gap_ms < until)
 		until = w->last_publish_ms + w->publish_gap_ms;
-	if (w->pending_records && w->last_msg_ms + IDLE_COMMIT_MS < until)
-		until = w->last_msg_ms + IDLE_COMMIT_MS;
-	if (w->pending_records && w->last_commit_ms + w->cfg.commit_interval_ms < until)
-		until = w->last_commit_ms + w->cfg.commit_interval_ms;
+	if (w->pending_records) {
+		int64_t commit_at = w->last_msg_ms + IDLE_COMMIT_MS;
+		if (w->last_commit_ms + w->cfg.commit_interval_ms < commit_at)
+			commit_at = w->last_commit_ms + w->cfg.commit_interval_ms;
+		if (commit_at <= now && tf_committer_busy(w->committer))
+			commit_at = now + BUSY_RECHECK_MS;
+		if (commit_at < until)
+			until = commit_at;
+	}
 	return until > now ? (int)(until - now) : 0;
 }
 
@@ -452,6 +469,7 @@ static void *run(void *arg)
 	rd_kafka_message_t *msgs[1000];
 	w->last_commit_ms = w->last_msg_ms = w->last_publish_ms = tf_mono_ms();
 	w->publish_gap_ms = w->cfg.publish_interval_ms;
+	w->publish_tokens = w->cfg.publish_rate * PUBLISH_BURST_S;
 	for (;;) {
 		if (!serve_request(w))
 			break;
@@ -467,7 +485,7 @@ static void *run(void *arg)
 			w->last_msg_ms = now;
 		if (w->unpublished && now - w->last_publish_ms >= w->publish_gap_ms)
 			publish(w);
-		if (w->pending_records && (now - w->last_msg_ms >= IDLE_COMMIT_MS || now - w->last_commit_ms >= w->cfg.commit_interval_ms))
+		if (commit_due(w, now) && !tf_committer_busy(w->committer))
 			commit(w, COMMIT_ASYNC);
 	}
 	return NULL;
@@ -485,7 +503,7 @@ static void request(tf_worker *w, req_kind r)
 
 void tf_worker_adopt(tf_worker *w, int32_t partition, tf_engine *e, int64_t next_offset, const tf_stream_counts *counts)
 {
-	w->req_slot = (slot){partition, e, next_offset, false, false, 0, *counts};
+	w->req_slot = (slot){partition, e, next_offset, false, false, *counts};
 	request(w, REQ_ADOPT);
 }
 

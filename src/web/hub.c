@@ -18,6 +18,7 @@
 
 typedef struct {
 	uint64_t seq;
+	bool candle;  /* a candle event (candle, candle_closed): subject to ?candles= */
 	char symbol[TF_SYMBOL_MAX];
 	char *frame; /* "id: ..\nevent: ..\ndata: ..\n\n" */
 	size_t len;
@@ -25,7 +26,8 @@ typedef struct {
 
 typedef struct client {
 	tf_http_stream *s;
-	tf_web_symbols filter; /* n = 0: everything */
+	tf_web_symbols filter;  /* ?symbols=: n = 0: everything */
+	tf_web_symbols candles; /* ?candles=: candle events of only these (n = 0: of all) */
 	struct client *prev, *next;
 } client;
 
@@ -80,14 +82,24 @@ struct tf_web_hub {
 
 /* ---- event ring and fan-out ---- */
 
-static bool wants(const client *c, const char *symbol)
+static bool listed(const tf_web_symbols *l, const char *symbol)
 {
-	if (!c->filter.n || !symbol[0])
-		return true;
-	for (size_t i = 0; i < c->filter.n; i++)
-		if (!strcmp(c->filter.names[i], symbol))
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->names[i], symbol))
 			return true;
 	return false;
+}
+
+/* Whether c gets an event of symbol ("" = market-wide: everyone): ?symbols= limits every event,
+ * ?candles= only the candle events (a page shows the candles of the symbols on screen, but its
+ * anomalies list takes every alert). */
+static bool wants(const client *c, const char *symbol, bool candle)
+{
+	if (!symbol[0])
+		return true;
+	if (c->filter.n && !listed(&c->filter, symbol))
+		return false;
+	return !candle || !c->candles.n || listed(&c->candles, symbol);
 }
 
 static void send_to(tf_web_hub *h, client *c, const char *frame, size_t len)
@@ -116,10 +128,11 @@ tf_err tf_web_hub_publish(tf_web_hub *h, const char *name, const char *symbol, c
 	e->len = (size_t)head + len + 2;
 	e->seq = seq;
 	snprintf(e->symbol, sizeof e->symbol, "%s", symbol);
+	e->candle = !strncmp(name, "candle", 6);
 	h->m->sse_events++;
 	for (client *c = h->clients, *next; c; c = next) {
 		next = c->next;
-		if (wants(c, symbol))
+		if (wants(c, symbol, e->candle))
 			send_to(h, c, e->frame, e->len);
 	}
 	return TF_OK;
@@ -157,7 +170,7 @@ static void resume(tf_web_hub *h, client *c, const char *last_id, tf_buf *out)
 	h->m->sse_resumed++;
 	for (uint64_t s = seq + 1; s <= h->seq; s++) {
 		event *e = &h->ring[s % TF_HUB_RING];
-		if (e->frame && e->seq == s && wants(c, e->symbol) && tf_buf_append(out, e->frame, e->len))
+		if (e->frame && e->seq == s && wants(c, e->symbol, e->candle) && tf_buf_append(out, e->frame, e->len))
 			break;
 	}
 }
@@ -168,7 +181,9 @@ int tf_web_hub_subscribe(tf_web_hub *h, const tf_http_request *req, tf_http_resp
 	client *c = calloc(1, sizeof *c);
 	if (!c)
 		return bad(resp, "", "out of memory");
-	if (tf_web_param_only(req->query, "symbols", &pe) || tf_web_param_symbols(req->query, "symbols", &c->filter, &pe)) {
+	if (tf_web_param_only(req->query, "symbols|candles", &pe) ||
+	    tf_web_param_symbols(req->query, "symbols", &c->filter, &pe) ||
+	    tf_web_param_symbols(req->query, "candles", &c->candles, &pe)) {
 		free(c);
 		return bad(resp, pe.param, pe.why);
 	}

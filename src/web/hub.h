@@ -15,7 +15,8 @@
  *   bus (re)connects or dropped messages ──> one full poll (catch-up), then as above
  * Events seen both ways are sent twice at worst (the page upserts), never lost.
  *
- * Clients: GET /api/stream[?symbols=A,B] — events of those symbols (plus global ones) as
+ * Clients: GET /api/stream[?symbols=A,B][&candles=C,D] — events of those symbols (plus global ones),
+ * and of the candle events (candle, candle_closed) only those of C, D (the page: the symbols on screen),
  *   id: <boot>-<seq>\nevent: candle|candle_closed|alert|stats\ndata: <json>\n\n
  * A ": hb" comment every heartbeat_ms keeps proxies and the browser's connection alive. A client
  * reconnecting with Last-Event-ID gets the events it missed from the ring; when they are gone (or

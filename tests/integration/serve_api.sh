@@ -96,7 +96,7 @@ bad = {"/api/candles": "symbol", "/api/candles?symbol=a-b": "symbol", "/api/cand
        "/api/overview?symbols=A,,B": "symbols", "/api/overview?symbols=" + ",".join(f"S{i}" for i in range(51)): "symbols",
        "/api/top?by=price": "by", "/api/top?n=101": "n", "/api/anomalies?period=1y": "period",
        "/api/ticks?symbol=X&before=0": "before", "/api/symbols?interval=1d": "interval", "/api/ticks?symbol=X&evil=1": "evil",
-       "/api/stream?symbols=a;b": "symbols"}
+       "/api/stream?symbols=a;b": "symbols", "/api/stream?candles=a;b": "candles"}
 for path, param in bad.items():
     try:
         urllib.request.urlopen(U + path, timeout=10); raise AssertionError(f"{path}: not rejected")
@@ -126,6 +126,9 @@ PY
 curl -sN --max-time 30 "$U/api/stream?symbols=S005USDT" >"$TF_TMP/sse" &
 CURL=$!
 TF_PIDS+=($CURL)
+curl -sN --max-time 30 "$U/api/stream?candles=S005USDT,S007USDT" >"$TF_TMP/sse_candles" &
+CURL2=$!
+TF_PIDS+=($CURL2)
 sleep 1
 serve_produce "$TF_TMP/second"
 wait_for "$TF_TMP/sse" '^event: candle' 30
@@ -133,6 +136,14 @@ wait_for "$TF_TMP/sse" '^event: stats' 10
 wait_for "$TF_TMP/sse" '^: hb' 10
 grep -A1 '^event: candle' "$TF_TMP/sse" | grep '^data:' | grep -v '"symbol":"S005USDT"' && fail "filter let another symbol through"
 kill $CURL 2>/dev/null || true
+# ?candles=: candle events (updates and closes) of the listed symbols only
+wait_for "$TF_TMP/sse_candles" '^event: candle$' 10
+wait_for "$TF_TMP/sse_candles" '^event: candle_closed$' 20
+kill $CURL2 2>/dev/null || true
+grep -A1 '^event: candle' "$TF_TMP/sse_candles" | grep '^data:' | grep -Ev '"symbol":"S00[57]USDT"' &&
+	fail "?candles= let another symbol's candle through"
+grep -A1 '^event: candle' "$TF_TMP/sse_candles" | grep '^data:' | grep -q '"symbol":"S007USDT"' ||
+	fail "?candles= held back the second listed symbol"
 first_id=$(grep -m1 '^id: ' "$TF_TMP/sse" | cut -c5-)
 curl -sN --max-time 2 -H "Last-Event-ID: $first_id" "$U/api/stream?symbols=S005USDT" >"$TF_TMP/resume" || true
 n_first=$(grep -c '^id: ' "$TF_TMP/sse"); n_resume=$(grep -c '^id: ' "$TF_TMP/resume")

@@ -1,7 +1,8 @@
 /* test_engine_livebus.c — the stream's live-bus publisher (engine/livebus.c) on a real engine and a
  * real librdkafka producer without brokers (messages stay queued and are counted): only candles of
- * the smallest interval, each state once, again after it changed, nothing after the commit made
- * the engine forget its output, and alerts once each. */
+ * the smallest interval, each state once, again after it changed, finals and alerts once each; a
+ * publish leaves the store's view (tf_engine_drain) whole; a full producer queue keeps the view for
+ * the next publish. */
 #include <librdkafka/rdkafka.h>
 #include <string.h>
 
@@ -22,82 +23,140 @@ static int add(tf_engine *e, tf_tick t)
 	return tf_engine_add(e, &t, &v, why, sizeof why) == TF_OK && v == TF_TICK_ACCEPTED;
 }
 
-static rd_kafka_t *queue_only_producer(void)
+static rd_kafka_t *queue_only_producer(const char *max_messages)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	char err[256];
 	rd_kafka_conf_set(c, "log_level", "0", err, sizeof err); /* no brokers: nothing to say about it */
+	rd_kafka_conf_set(c, "queue.buffering.max.messages", max_messages, err, sizeof err);
 	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
 	if (!rk)
 		rd_kafka_conf_destroy(c);
 	return rk;
 }
 
-/* What a committed store transaction does to the engine and the publisher. */
-static void commit(tf_engine *e, tf_livebus *b, size_t *alerts_sent)
+/* What a committed store transaction does to the engine. */
+static void commit(tf_engine *e)
 {
 	tf_engine_sink none = {NULL, NULL, NULL, NULL, NULL};
 	tf_engine_drain(e, &none);
 	tf_engine_drained(e);
-	tf_livebus_committed(b);
-	*alerts_sent = 0;
 }
 
-TF_TEST(livebus_publishes_each_candle_state_once_until_the_commit)
+static tf_err count_candle(void *ud, const tf_candle_row *r)
+{
+	(void)r;
+	++*(int *)ud;
+	return TF_OK;
+}
+
+/* Candles the store's drain would write now. */
+static int store_candles(tf_engine *e)
+{
+	int n = 0;
+	tf_engine_sink sink = {count_candle, NULL, NULL, NULL, &n};
+	tf_engine_drain(e, &sink);
+	return n;
+}
+
+TF_TEST(livebus_publishes_each_candle_state_once)
 {
 	tf_engine_cfg cfg;
 	tf_engine_cfg_default(&cfg); /* 1m,5m,1h */
 	tf_engine *e = NULL;
 	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &e), TF_OK);
-	rd_kafka_t *rk = queue_only_producer();
+	rd_kafka_t *rk = queue_only_producer("100000");
 	TF_CHECK(rk);
 	tf_livebus *b = NULL;
 	tf_livebus_cfg bc = {"candles.1m", "alerts", cfg.intervals_ms[0]};
 	TF_CHECK_EQ_INT(tf_livebus_new(&bc, rk, &b), TF_OK);
-	size_t alerts_sent = 0;
 	tf_livebus_counts n;
 
 	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 100)) && add(e, tick("AAAUSDT", T0 + 2000, 101, 100)));
 	TF_CHECK(add(e, tick("BBBUSDT", T0 + 1500, 50, 50)));
 	TF_CHECK(add(e, tick("CCCUSDT", T0 + 1700, 10, 10)) && add(e, tick("CCCUSDT", T0 + 2500, 10.1, 10)));
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	TF_CHECK(tf_livebus_publish(b, e));
 	tf_livebus_counts_get(b, &n);
 	TF_CHECK_EQ_INT(n.candles, 3); /* one 1m candle per symbol; the 5m and 1h ones are not on the bus */
 	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 3);
 
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent)); /* nothing changed: nothing sent again */
+	TF_CHECK(tf_livebus_publish(b, e)); /* nothing changed: nothing sent again */
 	tf_livebus_counts_get(b, &n);
 	TF_CHECK_EQ_INT(n.candles, 3);
 
 	TF_CHECK(add(e, tick("BBBUSDT", T0 + 3000, 51, 50))); /* one candle changed: that one only */
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	TF_CHECK(tf_livebus_publish(b, e));
 	tf_livebus_counts_get(b, &n);
 	TF_CHECK_EQ_INT(n.candles, 4);
 
-	commit(e, b, &alerts_sent); /* the engine forgot its output: so did the publisher, nothing left */
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	/* the publishes left the store's view whole: 3 symbols x 3 intervals */
+	TF_CHECK_EQ_INT(store_candles(e), 9);
+	commit(e); /* the engine forgot its output; nothing left for the bus either */
+	TF_CHECK(tf_livebus_publish(b, e));
 	tf_livebus_counts_get(b, &n);
 	TF_CHECK_EQ_INT(n.candles, 4);
 
 	TF_CHECK(add(e, tick("AAAUSDT", T0 + 4000, 102, 100))); /* changed after the commit: sent */
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	TF_CHECK(tf_livebus_publish(b, e));
 	tf_livebus_counts_get(b, &n);
 	TF_CHECK_EQ_INT(n.candles, 5);
 
 	/* +8 % over 24 h: one change alert, sent once, and not again after the commit */
 	TF_CHECK(add(e, tick("CCCUSDT", T0 + 5000, 10.8, 10)));
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	TF_CHECK(tf_livebus_publish(b, e));
+	TF_CHECK(tf_livebus_publish(b, e));
 	tf_livebus_counts_get(b, &n);
 	TF_CHECK_EQ_INT(n.alerts, 1);
 	TF_CHECK_EQ_INT(n.candles, 6);
-	commit(e, b, &alerts_sent);
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	commit(e);
+	TF_CHECK(tf_livebus_publish(b, e));
 	tf_livebus_counts_get(b, &n);
 	TF_CHECK_EQ_INT(n.alerts, 1);
 	TF_CHECK_EQ_INT(n.dropped, 0);
 	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 7);
 
+	/* the next minute's tick moves the watermark past T0 + 60 s: three finals, once each, before
+	 * the new minute's candle */
+	TF_CHECK(add(e, tick("BBBUSDT", T0 + 63000, 52, 50)));
+	TF_CHECK(tf_livebus_publish(b, e));
+	TF_CHECK(tf_livebus_publish(b, e));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 10);
+
+	tf_livebus_free(b);
+	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
+	rd_kafka_destroy(rk);
+	tf_engine_free(e);
+}
+
+TF_TEST(livebus_full_queue_keeps_the_view_for_the_next_publish)
+{
+	tf_engine_cfg cfg;
+	tf_engine_cfg_default(&cfg);
+	tf_engine *e = NULL;
+	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &e), TF_OK);
+	rd_kafka_t *rk = queue_only_producer("4");
+	TF_CHECK(rk);
+	tf_livebus *b = NULL;
+	tf_livebus_cfg bc = {"candles.1m", "alerts", cfg.intervals_ms[0]};
+	TF_CHECK_EQ_INT(tf_livebus_new(&bc, rk, &b), TF_OK);
+	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 100)) && add(e, tick("BBBUSDT", T0 + 1500, 50, 50)));
+	TF_CHECK(add(e, tick("CCCUSDT", T0 + 1700, 10, 10)));
+	TF_CHECK(tf_livebus_publish(b, e));
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 3);
+	TF_CHECK(add(e, tick("AAAUSDT", T0 + 2000, 101, 100)) && add(e, tick("BBBUSDT", T0 + 2500, 51, 50)));
+	TF_CHECK(!tf_livebus_publish(b, e)); /* room for one of two */
+	tf_livebus_counts n;
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 4);
+	TF_CHECK_EQ_INT(n.dropped, 1);
+	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE); /* the queue drained */
+	rd_kafka_poll(rk, 0);
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 0);
+	TF_CHECK(tf_livebus_publish(b, e)); /* both again: the view was kept */
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 2);
+	TF_CHECK(tf_livebus_publish(b, e)); /* all queued: nothing more */
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 2);
 	tf_livebus_free(b);
 	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
 	rd_kafka_destroy(rk);
@@ -110,15 +169,14 @@ TF_TEST(livebus_off_without_topics)
 	tf_engine_cfg_default(&cfg);
 	tf_engine *e = NULL;
 	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &e), TF_OK);
-	rd_kafka_t *rk = queue_only_producer();
+	rd_kafka_t *rk = queue_only_producer("100000");
 	TF_CHECK(rk);
 	tf_livebus *b = NULL;
 	tf_livebus_cfg bc = {"", "", cfg.intervals_ms[0]};
 	TF_CHECK_EQ_INT(tf_livebus_new(&bc, rk, &b), TF_OK);
 	TF_CHECK(!tf_livebus_enabled(b));
-	size_t alerts_sent = 0;
 	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 90)));
-	TF_CHECK(tf_livebus_publish(b, e, &alerts_sent));
+	TF_CHECK(tf_livebus_publish(b, e));
 	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 0);
 	tf_livebus_free(b);
 	rd_kafka_destroy(rk);
