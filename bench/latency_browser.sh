@@ -8,7 +8,7 @@
 # Loads (2,000 symbols): --rate 1000 and --rate 100000 records/s (issue 5's two points) and Binance's
 # pace (every changed symbol once a second). Each runs with the stream's --commit-interval 1s (its
 # default; TICKFLOW_COMMIT_INTERVAL, which only `stream` reads); the stream publishes the live bus every
-# --publish-interval (TICKFLOW_PUBLISH_INTERVAL, default 5ms) ahead of its commits. In the same run a
+# --publish-interval (TICKFLOW_PUBLISH_INTERVAL, default 1ms) ahead of its commits. In the same run a
 # second `tickflow serve` WITHOUT --brokers (store polling every 250 ms, the pre-bus design) serves the
 # same store to a second page: the in-run peer.
 # LAT_RUNS picks runs as LOAD:COMMIT_INTERVAL, LOAD = binance or records/s (default "1000:1s

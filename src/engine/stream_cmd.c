@@ -303,7 +303,7 @@ int tf_cmd_stream(int argc, char **argv)
 		{"threads", TF_OPT_INT, "0", "worker threads (0 = number of cores)", &threads, 0, MAX_WORKERS, NULL},
 		{"from", TF_OPT_STR, NULL, "earliest|latest|ISO time: rebuild tables from there instead of the stored offsets", &from, 0, 0, NULL},
 		{"commit-interval", TF_OPT_DURATION, "1s", "commit results and offsets at least this often", &commit_ms, 0, 0, NULL},
-		{"publish-interval", TF_OPT_DURATION, "5ms", "live bus: publish changed candles and alerts this often, ahead of the commit", &publish_ms, 0, 60000, NULL},
+		{"publish-interval", TF_OPT_DURATION, "1ms", "live bus: publish changed candles and alerts this often, ahead of the commit", &publish_ms, 0, 60000, NULL},
 		{"publish-rate", TF_OPT_INT, "2000", "live bus: at most this many messages/s per thread on average; more changes are coalesced (0 = no cap)", &publish_rate, 0, 100000000, NULL},
 		{"batch", TF_OPT_INT, "100000", "at most this many records per store transaction", &batch, 1, 10000000, NULL},
 		{"change-pct", TF_OPT_DOUBLE, "5", "alert when |24 h change| exceeds this many percent", &change_pct, 0, 0, NULL},

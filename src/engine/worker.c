@@ -262,16 +262,19 @@ static bool publish(tf_worker *w)
 			all = false;
 	}
 	w->unpublished = !all;
-	/* under a flood of ticks, space the publishes out rather than let them eat the time the worker
-	 * needs to keep up */
-	int64_t took_ms = ((tf_mono_ns() - t0) * (PUBLISH_SHARE - 1) + 999999) / 1000000;
-	w->publish_gap_ms = took_ms > w->cfg.publish_interval_ms ? took_ms : w->cfg.publish_interval_ms;
-	/* and keep the bus within --publish-rate on average: every message is fanned out to every
+	w->publish_gap_ms = w->cfg.publish_interval_ms;
+	/* Keep the bus within --publish-rate on average: every message is fanned out to every
 	 * dashboard, so a sustained flood widens the spacing (coalescing more per candle) instead of
-	 * flooding serve. A token bucket of PUBLISH_BURST_S seconds lets a burst through at once (every
-	 * 1m candle of the partition closing in the same instant), so that the updates after it do not
-	 * wait; at Binance's pace the spacing stays --publish-interval. */
-	if (w->cfg.publish_rate > 0) {
+	 * flooding serve, and bounds the worker's time spent publishing. A token bucket of
+	 * PUBLISH_BURST_S seconds lets a burst through at once (every 1m candle of the partition closing
+	 * in the same instant, Binance's once-a-second frame of every symbol), so that the updates after
+	 * it do not wait. Without a cap, the spacing keeps publishing under 1/PUBLISH_SHARE of the
+	 * worker's time instead. */
+	if (w->cfg.publish_rate <= 0) {
+		int64_t took_ms = ((tf_mono_ns() - t0) * (PUBLISH_SHARE - 1) + 999999) / 1000000;
+		if (took_ms > w->publish_gap_ms)
+			w->publish_gap_ms = took_ms;
+	} else {
 		tf_livebus_counts_get(w->bus, &after);
 		int64_t sent = after.candles + after.alerts - before.candles - before.alerts;
 		int64_t cap = w->cfg.publish_rate * PUBLISH_BURST_S;
