@@ -70,7 +70,8 @@ struct tf_worker {
 	bool unpublished;      /* some slot has unpublished ticks */
 	int64_t last_publish_ms, last_msg_ms;
 	int64_t publish_gap_ms; /* publish_interval, or more when publishing got expensive */
-	int64_t publish_tokens; /* --publish-rate's token bucket: messages that may go at once */
+	int64_t publish_milli_tokens; /* --publish-rate's token bucket, in 1/1000 messages (no rounding
+				       * loss at a publish every millisecond) */
 	tf_influx_batch influx[2]; /* InfluxDB points of the batch in stores[i] */
 };
 
@@ -277,11 +278,11 @@ static bool publish(tf_worker *w)
 	} else {
 		tf_livebus_counts_get(w->bus, &after);
 		int64_t sent = after.candles + after.alerts - before.candles - before.alerts;
-		int64_t cap = w->cfg.publish_rate * PUBLISH_BURST_S;
-		w->publish_tokens += (now_ms - w->last_publish_ms) * w->cfg.publish_rate / 1000 - sent;
-		if (w->publish_tokens > cap)
-			w->publish_tokens = cap;
-		int64_t rate_ms = w->publish_tokens < 0 ? -w->publish_tokens * 1000 / w->cfg.publish_rate : 0;
+		int64_t cap = w->cfg.publish_rate * PUBLISH_BURST_S * 1000;
+		w->publish_milli_tokens += (now_ms - w->last_publish_ms) * w->cfg.publish_rate - sent * 1000;
+		if (w->publish_milli_tokens > cap)
+			w->publish_milli_tokens = cap;
+		int64_t rate_ms = w->publish_milli_tokens < 0 ? -w->publish_milli_tokens / w->cfg.publish_rate + 1 : 0;
 		if (rate_ms > w->publish_gap_ms)
 			w->publish_gap_ms = rate_ms;
 	}
@@ -472,7 +473,7 @@ static void *run(void *arg)
 	rd_kafka_message_t *msgs[1000];
 	w->last_commit_ms = w->last_msg_ms = w->last_publish_ms = tf_mono_ms();
 	w->publish_gap_ms = w->cfg.publish_interval_ms;
-	w->publish_tokens = w->cfg.publish_rate * PUBLISH_BURST_S;
+	w->publish_milli_tokens = w->cfg.publish_rate * PUBLISH_BURST_S * 1000;
 	for (;;) {
 		if (!serve_request(w))
 			break;
