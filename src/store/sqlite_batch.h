@@ -44,6 +44,8 @@ typedef struct {
 typedef struct {
 	tf_buf ticks, candles, alerts, rates, states, offsets; /* arrays of the row types above */
 	tf_buf bytes;
+	tf_buf tick_order, candle_order; /* uint32 row indexes in key order (tf_sqb_sort), else empty */
+	tf_buf keys;                     /* tf_sqb_sort's scratch, kept so that no commit faults it in */
 	uint32_t seq;
 } tf_sqb;
 
@@ -62,11 +64,32 @@ tf_err tf_sqb_state_add(tf_sqb *b, const char *group, const char *topic, int32_t
 tf_err tf_sqb_offset_add(tf_sqb *b, const char *group, const char *topic, int32_t partition, int64_t next,
 			 const tf_stream_counts *counts);
 
-/* Sorts ticks by (symbol, event_time) and candles by (symbol, interval, open_time), put order
- * within equal keys. */
-void tf_sqb_sort(tf_sqb *b);
+/* Orders ticks by (symbol, event_time) and candles by (symbol, interval, open_time), put order
+ * within equal keys, for tf_sqb_tick_at / tf_sqb_candle_at (the rows themselves stay where they
+ * are: moving ~150-byte rows cost more than the comparisons). Puts after it undo the order.
+ * TF_ERR_NOMEM: nothing is ordered (the PostgreSQL backend relies on the order, so a commit fails). */
+tf_err tf_sqb_sort(tf_sqb *b);
 
 static inline size_t tf_sqb_count(const tf_buf *rows, size_t elem) { return rows->len / elem; }
+
+/* Row i (< count) in key order after a successful tf_sqb_sort, else in put order. */
+static inline const tf_sqb_tick *tf_sqb_tick_at(const tf_sqb *b, size_t i)
+{
+	const tf_sqb_tick *t = (const tf_sqb_tick *)(const void *)b->ticks.data;
+	size_t n = tf_sqb_count(&b->ticks, sizeof *t);
+	if (b->tick_order.len == n * sizeof(uint32_t))
+		i = ((const uint32_t *)(const void *)b->tick_order.data)[i];
+	return &t[i];
+}
+
+static inline const tf_sqb_candle *tf_sqb_candle_at(const tf_sqb *b, size_t i)
+{
+	const tf_sqb_candle *c = (const tf_sqb_candle *)(const void *)b->candles.data;
+	size_t n = tf_sqb_count(&b->candles, sizeof *c);
+	if (b->candle_order.len == n * sizeof(uint32_t))
+		i = ((const uint32_t *)(const void *)b->candle_order.data)[i];
+	return &c[i];
+}
 static inline const char *tf_sqb_str(const tf_sqb *b, size_t off) { return b->bytes.data + off; }
 
 #endif

@@ -313,14 +313,14 @@ static tf_err format_ticks(pg_store *p, bool merge)
 {
 	tf_buf_reset(&p->copy[T_TICKS]);
 	p->oom = false;
-	const tf_sqb_tick *r = (const tf_sqb_tick *)p->ticks.ticks.data;
-	size_t n = tf_sqb_count(&p->ticks.ticks, sizeof *r);
+	size_t n = tf_sqb_count(&p->ticks.ticks, sizeof(tf_sqb_tick));
 	for (size_t i = 0; i < n; i++) {
-		const tf_tick_row *t = &r[i].row;
-		if (i + 1 < n && r[i + 1].row.event_time == t->event_time && !strcmp(r[i + 1].row.symbol, t->symbol))
+		const tf_sqb_tick *r = tf_sqb_tick_at(&p->ticks, i), *next = i + 1 < n ? tf_sqb_tick_at(&p->ticks, i + 1) : NULL;
+		const tf_tick_row *t = &r->row;
+		if (next && next->row.event_time == t->event_time && !strcmp(next->row.symbol, t->symbol))
 			continue; /* a later put of the same key follows */
 		if (merge)
-			add(p, T_TICKS, "%lld\t", (long long)r[i].seq);
+			add(p, T_TICKS, "%lld\t", (long long)r->seq);
 		add(p, T_TICKS, "%s\t%lld", t->symbol, (long long)t->event_time);
 		if (t->is24) {
 			add_dec(p, T_TICKS, t->open);
@@ -502,7 +502,8 @@ static tf_err pg_commit(tf_store *s)
 	tf_err err = ensure(p);
 	if (err)
 		return err;
-	tf_sqb_sort(&p->ticks);
+	if ((err = tf_sqb_sort(&p->ticks)))
+		return err;
 	bool direct = p->merge_ticks == 0;
 	err = commit_tx(p);
 	if (err && direct && p->dup_key) {

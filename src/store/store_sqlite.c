@@ -316,12 +316,10 @@ static tf_err exec_batch(sq_store *q)
 {
 	tf_sqb *b = &q->batch;
 	tf_err err = TF_OK;
-	const tf_sqb_tick *t = (const tf_sqb_tick *)b->ticks.data;
-	for (size_t i = 0, n = tf_sqb_count(&b->ticks, sizeof *t); !err && i < n; i++)
-		err = exec_tick(q, &t[i].row);
-	const tf_sqb_candle *c = (const tf_sqb_candle *)b->candles.data;
-	for (size_t i = 0, n = tf_sqb_count(&b->candles, sizeof *c); !err && i < n; i++)
-		err = exec_candle(q, &c[i].row);
+	for (size_t i = 0, n = tf_sqb_count(&b->ticks, sizeof(tf_sqb_tick)); !err && i < n; i++)
+		err = exec_tick(q, &tf_sqb_tick_at(b, i)->row);
+	for (size_t i = 0, n = tf_sqb_count(&b->candles, sizeof(tf_sqb_candle)); !err && i < n; i++)
+		err = exec_candle(q, &tf_sqb_candle_at(b, i)->row);
 	const tf_alert_row *a = (const tf_alert_row *)b->alerts.data;
 	for (size_t i = 0, n = tf_sqb_count(&b->alerts, sizeof *a); !err && i < n; i++)
 		err = exec_alert(q, &a[i]);
@@ -342,9 +340,12 @@ static tf_err exec_batch(sq_store *q)
 static tf_err sq_commit(tf_store *s)
 {
 	sq_store *q = (sq_store *)s;
-	tf_sqb_sort(&q->batch); /* before taking the writer: a tenth of the time it was held (2,000 symbols) */
+	/* before taking the writer: a tenth of the time it was held (2,000 symbols) */
+	tf_err err = tf_sqb_sort(&q->batch);
+	if (err)
+		return err;
 	pthread_mutex_lock(&writer);
-	tf_err err = exec(q, "BEGIN IMMEDIATE");
+	err = exec(q, "BEGIN IMMEDIATE");
 	if (!err && !(err = exec_batch(q)))
 		err = exec(q, "COMMIT");
 	if (err && !sqlite3_get_autocommit(q->db))

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/sqlite_batch.h"
 #include "store/store.h"
 #include "store_fixture.h"
 #include "test.h"
@@ -253,4 +254,54 @@ TF_TEST(store_sqlite_batch_order_and_lock)
 	TF_CHECK_EQ_INT(tf_store_delete_ticks_before(s, 1700000000002), TF_OK); /* an empty table */
 	tf_store_close(s);
 	tf_test_remove_db(path);
+}
+
+/* tf_sqb_sort's key order is strcmp order of symbol (then interval), then time, then put order:
+ * symbols longer than the key's 16 bytes, common prefixes, bytes above 0x7f, equal keys. */
+TF_TEST(store_sqlite_batch_sort_key_order)
+{
+	static const char *syms[] = {"BTCUSDT", "BTCUSD", "1000SHIBUSDTPERPX", "1000SHIBUSDTPERP", "1000SHIBUSDTPERPA",
+				     "1000SHIBUSDTPERPXY", "A", "Z\xc3\xa9", "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ", "ETHBTC"};
+	const size_t nsym = sizeof syms / sizeof syms[0];
+	tf_sqb b;
+	tf_sqb_init(&b);
+	for (int round = 0; round < 2; round++) { /* the second batch reuses the order and key memory */
+		size_t n = 0;
+		for (size_t i = 0; i < 600; i++) {
+			tf_tick_row t;
+			memset(&t, 0, sizeof t);
+			snprintf(t.symbol, sizeof t.symbol, "%s", syms[(i * 7 + (size_t)round) % nsym]);
+			t.event_time = 1000 + (int64_t)((i * 13) % 5); /* many equal keys: put order must decide */
+			t.last = (tf_dec)i;
+			TF_CHECK_EQ_INT(tf_sqb_tick_add(&b, &t), TF_OK);
+			tf_candle_row c;
+			memset(&c, 0, sizeof c);
+			snprintf(c.symbol, sizeof c.symbol, "%s", syms[(i * 3) % nsym]);
+			snprintf(c.interval, sizeof c.interval, "%s", i % 3 == 0 ? "1m" : i % 3 == 1 ? "1h" : "15m");
+			c.open_time = (int64_t)(i % 4);
+			c.updates = (int64_t)i;
+			TF_CHECK_EQ_INT(tf_sqb_candle_add(&b, &c), TF_OK);
+			n++;
+		}
+		TF_CHECK_EQ_INT(tf_sqb_sort(&b), TF_OK);
+		for (size_t i = 1; i < n; i++) {
+			const tf_sqb_tick *p = tf_sqb_tick_at(&b, i - 1), *q = tf_sqb_tick_at(&b, i);
+			int c = strcmp(p->row.symbol, q->row.symbol);
+			TF_CHECK(c < 0 || (c == 0 && (p->row.event_time < q->row.event_time ||
+						      (p->row.event_time == q->row.event_time && p->row.last < q->row.last))));
+			const tf_sqb_candle *x = tf_sqb_candle_at(&b, i - 1), *y = tf_sqb_candle_at(&b, i);
+			c = strcmp(x->row.symbol, y->row.symbol);
+			if (!c)
+				c = strcmp(x->row.interval, y->row.interval);
+			TF_CHECK(c < 0 || (c == 0 && (x->row.open_time < y->row.open_time ||
+						      (x->row.open_time == y->row.open_time && x->row.updates < y->row.updates))));
+		}
+		/* every row exactly once */
+		size_t seen = 0;
+		for (size_t i = 0; i < n; i++)
+			seen += (size_t)tf_sqb_tick_at(&b, i)->row.last;
+		TF_CHECK_EQ_INT((long long)seen, (long long)(n * (n - 1) / 2));
+		tf_sqb_reset(&b);
+	}
+	tf_sqb_free(&b);
 }
