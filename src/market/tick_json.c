@@ -155,7 +155,7 @@ static bool plain(const char *s)
 
 tf_err tf_market_tick_json(const tf_tick *t, tf_buf *out)
 {
-	if (!plain(t->symbol) || !plain(t->kline.interval))
+	if (!plain(t->symbol) || (t->kind == TF_TICK_KLINE && !plain(t->kline.interval)))
 		return TF_ERR_INTERNAL; /* decoders never produce these; a hand-built tick might */
 	line l;
 	l.n = 0;
