@@ -2,6 +2,7 @@
 #include "base/run.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -134,3 +135,10 @@ bool tf_run_wait_ready(tf_run *r, int timeout_ms, bool *done)
 }
 
 bool tf_run_wait_done(tf_run *r, int timeout_ms) { return wait_for(r, timeout_ms, false); }
+
+void tf_thread_name(const char *name)
+{
+	char n[16];
+	snprintf(n, sizeof n, "%s", name);
+	pthread_setname_np(pthread_self(), n);
+}

@@ -63,4 +63,8 @@ void tf_run_mark_done(tf_run *r);
 bool tf_run_wait_ready(tf_run *r, int timeout_ms, bool *done);
 bool tf_run_wait_done(tf_run *r, int timeout_ms);
 
+/* Names the calling thread (at most 15 bytes are kept), so that `top -H`, perf and gdb tell the
+ * stream's workers from its committers and, under `tickflow up`, one command from another. */
+void tf_thread_name(const char *name);
+
 #endif

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/dir.h"
 #include "base/log.h"
+#include "base/run.h"
 #include "broker/broker_int.h"
 
 #define NEVER_FLEX 127
@@ -106,6 +107,7 @@ tf_err tf_broker_handle_frame(tf_broker *b, tf_conn *c, uint8_t *frame, size_t n
  * no broker state (only its own directory fd), so it needs no lock with the event loop. */
 static void *syncer_main(void *arg)
 {
+	tf_thread_name("tf-broker-sync");
 	tf_broker *b = arg;
 	int dfd = open(b->cfg.data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pthread_mutex_lock(&b->sync_mu);

@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/run.h"
 
 #define ABANDON_AFTER 4 /* failed attempts of one job while stopping */
 
@@ -58,6 +59,7 @@ static bool commit_job(tf_committer *c, const tf_commit_job *job)
 
 static void *run(void *arg)
 {
+	tf_thread_name("tf-commit");
 	tf_committer *c = arg;
 	pthread_mutex_lock(&c->mu);
 	for (;;) {

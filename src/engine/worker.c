@@ -26,6 +26,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/run.h"
 #include "engine/committer.h"
 #include "engine/livebus.h"
 #include "market/market.h"
@@ -469,6 +470,7 @@ static ssize_t take(tf_worker *w, rd_kafka_message_t **msgs, size_t cap)
 
 static void *run(void *arg)
 {
+	tf_thread_name("tf-worker");
 	tf_worker *w = arg;
 	rd_kafka_message_t *msgs[1000];
 	w->last_commit_ms = w->last_msg_ms = w->last_publish_ms = tf_mono_ms();

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/run.h"
 #include "store/influx_line.h"
 
 #define DEFAULT_POST_BYTES (1u << 20)
@@ -290,6 +291,7 @@ static void on_result(tf_influx *x, post_result r, const char *why, int64_t us, 
 
 static void *run(void *arg)
 {
+	tf_thread_name("tf-influx");
 	tf_influx *x = arg;
 	int64_t backoff = 0;
 	char why[512];

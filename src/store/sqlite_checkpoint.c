@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/run.h"
 
 #define CKPT_PAGES 1000       /* SQLite's own automatic threshold */
 #define CKPT_HARD_PAGES 65536 /* 256 MiB of 4 KiB pages: the committer checkpoints itself */
@@ -26,6 +27,7 @@ static tf_sqlite_ckpt *all;
 
 static void *run(void *arg)
 {
+	tf_thread_name("tf-sqlite-ckpt");
 	tf_sqlite_ckpt *c = arg;
 	sqlite3 *db = NULL;
 	pthread_mutex_lock(&c->mu);

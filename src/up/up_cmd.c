@@ -207,6 +207,9 @@ static bool plan(component *cs, const char *store, const char *brokers, const ch
 static void *component_main(void *ud)
 {
 	component *c = ud;
+	char name[16];
+	snprintf(name, sizeof name, "tf-%s", c->name);
+	tf_thread_name(name);
 	tf_run_bind(&c->run);
 	c->rc = c->main(c->argc, c->argv);
 	tf_run_bind(NULL);

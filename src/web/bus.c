@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/run.h"
 #include "store/row_json.h"
 
 #define RETRY_MS 1000      /* CONNECTING / DOWN: how often the broker is asked again */
@@ -347,6 +348,7 @@ static void step_running(tf_web_bus *b, int64_t now)
 
 static void *run(void *arg)
 {
+	tf_thread_name("tf-serve-bus");
 	tf_web_bus *b = arg;
 	tf_log_set_thread_component(b->cfg.log_name);
 	while (!atomic_load(&b->stop)) {

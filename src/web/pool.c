@@ -4,6 +4,8 @@
  * the way back, unlike tf_loop_post). */
 #include "web/pool.h"
 
+#include "base/run.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -70,6 +72,7 @@ static node *pop(list *l)
 
 static void *thread_main(void *arg)
 {
+	tf_thread_name("tf-serve-pool");
 	worker *w = arg;
 	tf_web_pool *p = w->p;
 	pthread_mutex_lock(&p->mu);
