@@ -488,9 +488,10 @@ static void mark(tf_engine *e, tf_eng_sym *s, bool out_changed)
 	s->state_dirty = 1;
 	if (out_changed) {
 		s->out_dirty = 1;
-		if (!s->live_dirty)
+		/* a symbol published on its own (tf_engine_drain_live_some) stays listed, unchanged */
+		if (!(s->live_dirty & 2))
 			e->live[e->nlive++] = s->num;
-		s->live_dirty = 1;
+		s->live_dirty = 3;
 	}
 }
 
@@ -1161,30 +1162,75 @@ void tf_engine_drained(tf_engine *e)
 	e->live_rows = e->live_alerts = 0; /* what the live view did not take by now it never will */
 }
 
-tf_err tf_engine_drain_live(tf_engine *e, int64_t interval_ms, const tf_engine_sink *sink)
+/* The live view's first part: the finals of interval_ms and the alerts not handed on yet. Sets *k
+ * to the index of interval_ms (nintervals when it is not one of them). */
+static tf_err drain_live_finals(tf_engine *e, int64_t interval_ms, const tf_engine_sink *sink, int *k)
 {
-	tf_err err = TF_OK;
+	tf_err err;
 	for (size_t i = e->live_rows; i < e->nrows; i++)
 		if (e->rows[i].interval_ms == interval_ms && sink->on_candle && (err = sink->on_candle(sink->ud, &e->rows[i])))
 			return err;
 	for (size_t i = e->live_alerts; i < e->nalerts; i++)
 		if (sink->on_alert && (err = sink->on_alert(sink->ud, &e->alerts[i])))
 			return err;
-	int k = 0;
-	while (k < e->cfg.nintervals && e->cfg.intervals_ms[k] != interval_ms)
-		k++;
-	if (k == e->cfg.nintervals || !sink->on_candle)
-		return TF_OK;
-	for (size_t d = 0; d < e->nlive; d++) {
-		tf_eng_sym *s = e->syms[e->live[d]];
-		for (int i = 0; i < s->nopen[k]; i++) {
-			if (!(s->s[k].open[i].dirty & TF_WIN_DIRTY_LIVE))
-				continue;
-			tf_candle_row r;
-			make_row(e, s, k, i, false, &r);
-			if ((err = sink->on_candle(sink->ud, &r)))
+	*k = 0;
+	while (*k < e->cfg.nintervals && e->cfg.intervals_ms[*k] != interval_ms)
+		++*k;
+	return TF_OK;
+}
+
+/* The open candles of series k of s changed since the last publish. */
+static tf_err drain_live_symbol(const tf_engine *e, const tf_eng_sym *s, int k, const tf_engine_sink *sink)
+{
+	for (int i = 0; i < s->nopen[k]; i++) {
+		if (!(s->s[k].open[i].dirty & TF_WIN_DIRTY_LIVE))
+			continue;
+		tf_candle_row r;
+		make_row(e, s, k, i, false, &r);
+		tf_err err = sink->on_candle(sink->ud, &r);
+		if (err)
+			return err;
+	}
+	return TF_OK;
+}
+
+tf_err tf_engine_drain_live(tf_engine *e, int64_t interval_ms, const tf_engine_sink *sink)
+{
+	int k;
+	tf_err err = drain_live_finals(e, interval_ms, sink, &k);
+	if (err || k == e->cfg.nintervals || !sink->on_candle)
+		return err;
+	for (size_t d = 0; d < e->nlive; d++)
+		if ((err = drain_live_symbol(e, e->syms[e->live[d]], k, sink)))
+			return err;
+	return TF_OK;
+}
+
+tf_err tf_engine_drain_live_some(tf_engine *e, int64_t interval_ms, const char (*symbols)[TF_SYMBOL_MAX], size_t n,
+				 const tf_engine_sink *sink)
+{
+	int k;
+	tf_err err = drain_live_finals(e, interval_ms, sink, &k);
+	if (err)
+		return err;
+	/* a lookup per symbol, not a walk of the live list: this runs every --publish-interval */
+	if (k < e->cfg.nintervals && sink->on_candle)
+		for (size_t j = 0; j < n; j++) {
+			tf_eng_sym *s = tf_eng_sym_find(e, symbols[j]);
+			if (s && (s->live_dirty & 1) && (err = drain_live_symbol(e, s, k, sink)))
 				return err;
 		}
+	/* all handed on: forget it (the symbols stay listed, unchanged, until tf_engine_live_done) */
+	e->live_rows = e->nrows;
+	e->live_alerts = e->nalerts;
+	for (size_t j = 0; j < n; j++) {
+		tf_eng_sym *s = tf_eng_sym_find(e, symbols[j]);
+		if (!s || !(s->live_dirty & 1))
+			continue;
+		s->live_dirty = 2;
+		for (int x = 0; x < e->cfg.nintervals; x++)
+			for (int i = 0; i < s->nopen[x]; i++)
+				s->s[x].open[i].dirty &= (uint8_t)~TF_WIN_DIRTY_LIVE;
 	}
 	return TF_OK;
 }

@@ -175,6 +175,15 @@ void tf_engine_drained(tf_engine *e);
 tf_err tf_engine_drain_live(tf_engine *e, int64_t interval_ms, const tf_engine_sink *sink);
 void tf_engine_live_done(tf_engine *e);
 
+/* The live view of some symbols only, for the symbols a dashboard shows (published at every change
+ * while the rest of the market is coalesced): hands to sink the finalised candles of interval_ms
+ * and the alerts not handed on yet (all of them: bounded, and a symbol's final must come before its
+ * next candle), then the changed open candles of interval_ms of the n symbols (NUL-padded names),
+ * and on success forgets what it handed on; the other symbols' changes stay for
+ * tf_engine_drain_live. After a sink error nothing is forgotten. */
+tf_err tf_engine_drain_live_some(tf_engine *e, int64_t interval_ms, const char (*symbols)[TF_SYMBOL_MAX], size_t n,
+				 const tf_engine_sink *sink);
+
 /* The partition-level checkpoint (watermark, counters) as a blob appended to out. */
 tf_err tf_engine_save_partition(const tf_engine *e, tf_buf *out);
 

@@ -75,7 +75,7 @@ typedef struct {
 	uint32_t num;                      /* index in e->syms */
 	uint8_t ep[TF_ALERT_KINDS_];       /* alert episode in progress */
 	uint8_t out_dirty, state_dirty;    /* listed in e->dirty */
-	uint8_t live_dirty;                /* listed in e->live */
+	uint8_t live_dirty;                /* listed in e->live (its bit 1); bit 0: changed since published */
 	int nrets;
 	int64_t last_t;                    /* greatest event time of this symbol */
 	tf_dec last_price;                 /* price at last_t (returns for the sliding histogram) */

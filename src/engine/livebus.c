@@ -106,4 +106,12 @@ bool tf_livebus_publish(tf_livebus *b, tf_engine *e)
 	return true;
 }
 
+bool tf_livebus_publish_some(tf_livebus *b, tf_engine *e, const char (*symbols)[TF_SYMBOL_MAX], size_t n)
+{
+	if (!tf_livebus_enabled(b))
+		return true;
+	tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, b};
+	return tf_engine_drain_live_some(e, b->cfg.interval_ms, symbols, n, &sink) == TF_OK;
+}
+
 void tf_livebus_counts_get(const tf_livebus *b, tf_livebus_counts *out) { *out = b->counts; }

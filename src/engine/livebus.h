@@ -53,6 +53,11 @@ bool tf_livebus_enabled(const tf_livebus *b);
  * not be queued (the producer's queue is full): publish again later. */
 bool tf_livebus_publish(tf_livebus *b, tf_engine *e);
 
+/* The same for the n symbols given (the watched ones, engine.h tf_engine_drain_live_some),
+ * plus every final candle and alert not published yet; the other symbols' changes stay for
+ * tf_livebus_publish. */
+bool tf_livebus_publish_some(tf_livebus *b, tf_engine *e, const char (*symbols)[TF_SYMBOL_MAX], size_t n);
+
 /* Counters since creation. */
 void tf_livebus_counts_get(const tf_livebus *b, tf_livebus_counts *out);
 

@@ -290,7 +290,7 @@ static rd_kafka_t *make_client(rd_kafka_type_t type, const char *brokers, const 
 
 int tf_cmd_stream(int argc, char **argv)
 {
-	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from, *bus_candles, *bus_alerts;
+	const char *brokers, *group, *topic, *dlq, *store_url, *intervals, *from, *bus_candles, *bus_alerts, *watch_topic;
 	int64_t lateness, threads, commit_ms, batch, stale, session, exit_idle, max_symbols, ret_min, retention;
 	int64_t slide, slide_size, publish_ms, publish_rate;
 	const char *influx_url;
@@ -302,6 +302,7 @@ int tf_cmd_stream(int argc, char **argv)
 		{"dlq-topic", TF_OPT_STR, "ticks.dlq", "topic for late and undecodable records (header 'reason')", &dlq, 0, 0, NULL},
 		{"candles-topic", TF_OPT_STR, "candles.1m", "live bus: changed candles of the smallest interval (\"\" = off)", &bus_candles, 0, 0, NULL},
 		{"alerts-topic", TF_OPT_STR, "alerts", "live bus: new alerts (\"\" = off)", &bus_alerts, 0, 0, NULL},
+		{"watch-topic", TF_OPT_STR, "live.watch", "live bus: the symbols dashboards show (written by serve), published at every change outside --publish-rate (\"\" = off)", &watch_topic, 0, 0, NULL},
 		{"store", TF_OPT_STR, "sqlite:tickflow.db", "sqlite:PATH or postgresql://user@host:port/db", &store_url, 0, 0, NULL},
 		{"intervals", TF_OPT_STR, "1m,5m,1h", "candle intervals, each a multiple of the first", &intervals, 0, 0, NULL},
 		{"lateness", TF_OPT_DURATION, "2s", "allowed lateness: watermark = max event time - lateness", &lateness, 0, 0, NULL},
@@ -401,6 +402,11 @@ int tf_cmd_stream(int argc, char **argv)
 	    !(rk = make_client(RD_KAFKA_CONSUMER, brokers, group, session, &st)))
 		goto out;
 	rd_kafka_poll_set_consumer(rk);
+	if (watch_topic && watch_topic[0] && wc->candles_topic[0] &&
+	    (err = tf_watch_start(brokers, watch_topic, &wc->watch, why, sizeof why))) {
+		fprintf(stderr, "tickflow stream: %s\n", why);
+		goto out;
+	}
 	for (int i = 0; i < threads; i++) {
 		if ((err = tf_worker_start(wc, rk, producer, &st.stats, &st.workers[i], why, sizeof why))) {
 			fprintf(stderr, "tickflow stream: %s\n", why);
@@ -450,6 +456,7 @@ int tf_cmd_stream(int argc, char **argv)
 out:
 	for (int i = 0; i < st.nworkers; i++)
 		tf_worker_stop(st.workers[i]);
+	tf_watch_stop(wc->watch);
 	if (rk)
 		rd_kafka_destroy(rk);
 	if (producer) {

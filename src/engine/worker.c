@@ -32,6 +32,7 @@
 #include "market/market.h"
 
 #define MAX_TICKS_PER_RECORD 64
+#define WATCHED_INTERVAL_MS 1 /* the watched symbols' publishes: at every change (watch.h) */
 #define IDLE_COMMIT_MS 50 /* commit what is pending once the queue has been empty this long */
 #define MAX_WAIT_MS 50    /* longest wait for a message (requests of the consumer thread wake it anyway) */
 #define BUSY_RECHECK_MS 2 /* a commit is due but the committer is busy: look again this soon */
@@ -74,6 +75,9 @@ struct tf_worker {
 	int64_t publish_milli_tokens; /* --publish-rate's token bucket, in 1/1000 messages (no rounding
 				       * loss at a publish every millisecond) */
 	tf_influx_batch influx[2]; /* InfluxDB points of the batch in stores[i] */
+	tf_watch_list *watched; /* cfg.watch's symbols (watch.h), copied when they change */
+	uint64_t watch_gen;
+	int64_t last_watched_ms; /* last publish of the watched symbols alone */
 };
 
 /* ---- dead-letter topic ---- */
@@ -291,6 +295,20 @@ static bool publish(tf_worker *w)
 	return all;
 }
 
+/* The symbols some dashboard shows, every WATCHED_INTERVAL_MS, outside --publish-interval and
+ * --publish-rate: a page
+ * sees each of their changes, not one coalesced update a second (watch.h). Sends also the finals
+ * and alerts not published yet (bounded, and first, see engine.h). Not counted against the
+ * bucket: a few symbols' changes, and exactly what the pages ask for. */
+static void publish_watched(tf_worker *w, int64_t now_ms)
+{
+	for (size_t i = 0; i < w->nslots; i++)
+		if (w->slots[i].unpublished)
+			tf_livebus_publish_some(w->bus, w->slots[i].e, (const char (*)[TF_SYMBOL_MAX])w->watched->names,
+						w->watched->n);
+	w->last_watched_ms = now_ms;
+}
+
 /* Before a commit makes the engines forget their finals and alerts: everything on the bus (a few
  * tries when the producer's queue is full; what still does not fit is lost to the bus, the store
  * has it). */
@@ -442,6 +460,8 @@ static int wait_ms(const tf_worker *w, int64_t now)
 	int64_t until = now + MAX_WAIT_MS;
 	if (w->unpublished && w->last_publish_ms + w->publish_gap_ms < until)
 		until = w->last_publish_ms + w->publish_gap_ms;
+	if (w->unpublished && w->watched->n && w->last_watched_ms + WATCHED_INTERVAL_MS < until)
+		until = w->last_watched_ms + WATCHED_INTERVAL_MS;
 	if (w->pending_records) {
 		int64_t commit_at = w->last_msg_ms + IDLE_COMMIT_MS;
 		if (w->last_commit_ms + w->cfg.commit_interval_ms < commit_at)
@@ -489,8 +509,12 @@ static void *run(void *arg)
 		int64_t now = tf_mono_ms();
 		if (n > 0)
 			w->last_msg_ms = now;
+		if (w->cfg.watch)
+			tf_watch_get(w->cfg.watch, &w->watch_gen, w->watched);
 		if (w->unpublished && now - w->last_publish_ms >= w->publish_gap_ms)
 			publish(w);
+		else if (w->unpublished && w->watched->n && now - w->last_watched_ms >= WATCHED_INTERVAL_MS)
+			publish_watched(w, now);
 		if (commit_due(w, now) && !tf_committer_busy(w->committer))
 			commit(w, COMMIT_ASYNC);
 	}
@@ -529,6 +553,7 @@ static void free_worker(tf_worker *w)
 		tf_influx_batch_free(&w->influx[i]);
 	}
 	tf_livebus_free(w->bus);
+	free(w->watched);
 	free(w->slots);
 	free(w->ticks);
 	free(w);
@@ -541,6 +566,10 @@ tf_err tf_worker_start(const tf_worker_cfg *cfg, rd_kafka_t *rk, rd_kafka_t *pro
 	if (!w)
 		return TF_ERR_NOMEM;
 	w->cfg = *cfg;
+	if (!(w->watched = calloc(1, sizeof *w->watched))) {
+		free(w);
+		return TF_ERR_NOMEM;
+	}
 	w->rk = rk;
 	w->producer = producer;
 	w->stats = stats;

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "engine/engine.h"
+#include "engine/watch.h"
 #include "store/influx.h"
 #include "store/store.h"
 
@@ -41,6 +42,7 @@ typedef struct {
 	int64_t batch_max;          /* and at most this many records per transaction */
 	int64_t retention_ms;       /* ticks older than max event time - this are deleted (0 = keep) */
 	tf_influx *influx;          /* optional InfluxDB sink, shared by the workers (NULL = off) */
+	tf_watch *watch;            /* the symbols dashboards show: published at every change (NULL = off) */
 } tf_worker_cfg;
 
 typedef struct {

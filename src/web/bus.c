@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/run.h"
 #include "store/row_json.h"
+#include "web/watch_pub.h"
 
 #define RETRY_MS 1000      /* CONNECTING / DOWN: how often the broker is asked again */
 #define REFRESH_MS 10000   /* LIVE: how often new topics / partitions are looked for */
@@ -42,6 +43,7 @@ struct tf_web_bus {
 	tf_web_bus_cfg cfg;
 	tf_web_bus_sink sink;
 	rd_kafka_t *rk;
+	tf_watch_pub *watch; /* NULL without a watch topic */
 	pthread_t thread;
 	atomic_int stop;
 	atomic_int all_down; /* set by the error callback (consumer thread) */
@@ -357,6 +359,8 @@ static void *run(void *arg)
 			step_connecting(b, now);
 		else
 			step_running(b, now);
+		if (b->watch)
+			tf_watch_pub_step(b->watch);
 	}
 	return NULL;
 }
@@ -431,6 +435,10 @@ tf_err tf_web_bus_start(tf_loop *l, const tf_web_bus_cfg *cfg, const tf_web_bus_
 	tf_json_init(&b->doc);
 	b->doc.max_len = TF_ROW_JSON_MAX;
 	pthread_mutex_init(&b->mu, NULL);
+	if (cfg->watch_topic && cfg->watch_topic[0] && tf_watch_pub_new(cfg->brokers, cfg->watch_topic, &b->watch, why, why_cap)) {
+		tf_web_bus_stop(b);
+		return TF_ERR_USAGE;
+	}
 	if (!(b->rk = make_consumer(b, why, why_cap))) {
 		tf_web_bus_stop(b);
 		return TF_ERR_USAGE;
@@ -456,6 +464,7 @@ void tf_web_bus_stop(tf_web_bus *b)
 		rd_kafka_consumer_close(b->rk);
 		rd_kafka_destroy(b->rk);
 	}
+	tf_watch_pub_free(b->watch);
 	if (b->assigned)
 		rd_kafka_topic_partition_list_destroy(b->assigned);
 	tf_json_free(&b->doc);
@@ -471,4 +480,10 @@ void tf_web_bus_counters_get(tf_web_bus *b, tf_web_bus_counters *out)
 	out->rejected = atomic_load(&b->rejected);
 	out->dropped = atomic_load(&b->dropped);
 	out->reconnects = atomic_load(&b->reconnects);
+}
+
+void tf_web_bus_watch(tf_web_bus *b, const tf_watch_list *l)
+{
+	if (b->watch)
+		tf_watch_pub_set(b->watch, l);
 }

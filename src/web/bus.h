@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/watch.h"
 #include "net/loop.h"
 #include "store/query.h"
 
@@ -48,6 +49,7 @@ typedef struct {
 	const char *candles_topic; /* "candles.1m" */
 	const char *alerts_topic;  /* "alerts"; "" = none */
 	const char *log_name;      /* component name for the thread's log lines ("serve") */
+	const char *watch_topic;   /* where the symbols the pages show go (engine/watch.h); NULL or "" = off */
 } tf_web_bus_cfg;
 
 typedef struct {
@@ -64,5 +66,9 @@ tf_err tf_web_bus_start(tf_loop *l, const tf_web_bus_cfg *cfg, const tf_web_bus_
 void tf_web_bus_stop(tf_web_bus *b);
 
 void tf_web_bus_counters_get(tf_web_bus *b, tf_web_bus_counters *out);
+
+/* The symbols the pages show now (their SSE ?candles= lists), for the stream to publish at every
+ * change (web/watch_pub.h); nothing without a watch topic. */
+void tf_web_bus_watch(tf_web_bus *b, const tf_watch_list *l);
 
 #endif

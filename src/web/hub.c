@@ -78,6 +78,7 @@ struct tf_web_hub {
 	bool bus_configured, bus_live, bus_silent, bus_alerts_seen, force_poll;
 	int64_t bus_candle_ms[NIV]; /* when the last bus candle of each interval arrived (mono); 0 = never */
 	int64_t bus_last_ms, ticks_since_bus;
+	tf_watch_list watch; /* scratch of watch_update */
 };
 
 /* ---- event ring and fan-out ---- */
@@ -175,6 +176,20 @@ static void resume(tf_web_hub *h, client *c, const char *last_id, tf_buf *out)
 	}
 }
 
+/* The symbols the pages show (their ?candles= lists) go to the stream through the bus, which
+ * then publishes them at every change (engine/watch.h). Pages without ?candles= take the
+ * coalesced updates of every symbol and add nothing. */
+static void watch_update(tf_web_hub *h)
+{
+	if (!h->bus)
+		return;
+	for (client *c = h->clients; c; c = c->next)
+		for (size_t i = 0; i < c->candles.n; i++)
+			tf_watch_list_add(&h->watch, c->candles.names[i]);
+	tf_web_bus_watch(h->bus, &h->watch);
+	h->watch.n = 0;
+}
+
 int tf_web_hub_subscribe(tf_web_hub *h, const tf_http_request *req, tf_http_resp *resp)
 {
 	tf_web_perr pe = {0};
@@ -211,6 +226,8 @@ int tf_web_hub_subscribe(tf_web_hub *h, const tf_http_request *req, tf_http_resp
 	h->clients = c;
 	h->nclients++;
 	h->m->sse_clients = (int64_t)h->nclients;
+	if (c->candles.n)
+		watch_update(h);
 	return 200;
 }
 
@@ -227,7 +244,10 @@ void tf_web_hub_stream_closed(tf_web_hub *h, tf_http_stream *s, void *user)
 		c->next->prev = c->prev;
 	h->nclients--;
 	h->m->sse_clients = (int64_t)h->nclients;
+	bool watched = c->candles.n > 0;
 	free(c);
+	if (watched)
+		watch_update(h);
 }
 
 /* ---- the store poller ----

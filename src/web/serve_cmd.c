@@ -245,7 +245,7 @@ static bool loopback(const char *listen)
 
 int tf_cmd_serve(int argc, char **argv)
 {
-	const char *store_url, *http, *token, *brokers, *candles_topic, *alerts_topic;
+	const char *store_url, *http, *token, *brokers, *candles_topic, *alerts_topic, *watch_topic;
 	int64_t poll_ms, hb_ms, max_conns, query_threads, query_queue;
 	tf_opt opts[] = {
 		{"store", TF_OPT_STR, "sqlite:tickflow.db", "sqlite:PATH or postgresql://user@host:port/db (read)", &store_url, 0, 0, NULL},
@@ -256,6 +256,7 @@ int tf_cmd_serve(int argc, char **argv)
 		{"brokers", TF_OPT_STR, NULL, "live push: consume the stream's bus topics from these Kafka brokers (HOST:PORT,...) instead of polling the store for them", &brokers, 0, 0, NULL},
 		{"candles-topic", TF_OPT_STR, "candles.1m", "live bus: topic of changed candles (stream --candles-topic)", &candles_topic, 0, 0, NULL},
 		{"alerts-topic", TF_OPT_STR, "alerts", "live bus: topic of new alerts (stream --alerts-topic; \"\" = poll the store for alerts)", &alerts_topic, 0, 0, NULL},
+		{"watch-topic", TF_OPT_STR, "live.watch", "live bus: where the symbols the pages show go, for the stream to publish at every change (stream --watch-topic; \"\" = off)", &watch_topic, 0, 0, NULL},
 		{"max-connections", TF_OPT_INT, "2048", "open connections at most (HTTP and SSE)", &max_conns, 1, 100000, NULL},
 		{"query-threads", TF_OPT_INT, "2", "threads (each with its own store connection) answering API requests", &query_threads, 1, 64, NULL},
 		{"query-queue", TF_OPT_INT, "64", "API requests waiting for a query thread at most; beyond, 503 at once", &query_queue, 1, 100000, NULL},
@@ -307,7 +308,7 @@ int tf_cmd_serve(int argc, char **argv)
 		tf_web_bus_sink sink;
 		tf_web_hub_bus_sink(sv.hub, &sink);
 		tf_web_bus_cfg bc = {brokers, candles_topic && *candles_topic ? candles_topic : "candles.1m",
-				     alerts_topic ? alerts_topic : "", "serve"};
+				     alerts_topic ? alerts_topic : "", "serve", watch_topic};
 		if ((err = tf_web_bus_start(loop, &bc, &sink, &bus, why, sizeof why))) {
 			fprintf(stderr, "tickflow serve: --brokers %s: %s\n", brokers, why);
 			rc = err == TF_ERR_USAGE ? TF_EXIT_USAGE : TF_EXIT_FAILURE;

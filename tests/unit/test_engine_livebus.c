@@ -35,6 +35,30 @@ static rd_kafka_t *queue_only_producer(const char *max_messages)
 	return rk;
 }
 
+/* An engine (1m,5m,1h) and its publisher on a producer without brokers holding max_messages. */
+typedef struct {
+	tf_engine *e;
+	rd_kafka_t *rk;
+	tf_livebus *b;
+} fixture;
+
+static bool fixture_new(fixture *f, const char *max_messages)
+{
+	tf_engine_cfg cfg;
+	tf_engine_cfg_default(&cfg);
+	*f = (fixture){NULL, queue_only_producer(max_messages), NULL};
+	tf_livebus_cfg bc = {"candles.1m", "alerts", cfg.intervals_ms[0]};
+	return f->rk && tf_engine_new(&cfg, &f->e) == TF_OK && tf_livebus_new(&bc, f->rk, &f->b) == TF_OK;
+}
+
+static void fixture_free(fixture *f)
+{
+	tf_livebus_free(f->b);
+	if (f->rk)
+		rd_kafka_destroy(f->rk);
+	tf_engine_free(f->e);
+}
+
 /* What a committed store transaction does to the engine. */
 static void commit(tf_engine *e)
 {
@@ -61,15 +85,11 @@ static int store_candles(tf_engine *e)
 
 TF_TEST(livebus_publishes_each_candle_state_once)
 {
-	tf_engine_cfg cfg;
-	tf_engine_cfg_default(&cfg); /* 1m,5m,1h */
-	tf_engine *e = NULL;
-	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &e), TF_OK);
-	rd_kafka_t *rk = queue_only_producer("100000");
-	TF_CHECK(rk);
-	tf_livebus *b = NULL;
-	tf_livebus_cfg bc = {"candles.1m", "alerts", cfg.intervals_ms[0]};
-	TF_CHECK_EQ_INT(tf_livebus_new(&bc, rk, &b), TF_OK);
+	fixture f;
+	TF_CHECK(fixture_new(&f, "100000"));
+	tf_engine *e = f.e;
+	tf_livebus *b = f.b;
+	rd_kafka_t *rk = f.rk;
 	tf_livebus_counts n;
 
 	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 100)) && add(e, tick("AAAUSDT", T0 + 2000, 101, 100)));
@@ -131,15 +151,11 @@ TF_TEST(livebus_publishes_each_candle_state_once)
 
 TF_TEST(livebus_full_queue_keeps_the_view_for_the_next_publish)
 {
-	tf_engine_cfg cfg;
-	tf_engine_cfg_default(&cfg);
-	tf_engine *e = NULL;
-	TF_CHECK_EQ_INT(tf_engine_new(&cfg, &e), TF_OK);
-	rd_kafka_t *rk = queue_only_producer("4");
-	TF_CHECK(rk);
-	tf_livebus *b = NULL;
-	tf_livebus_cfg bc = {"candles.1m", "alerts", cfg.intervals_ms[0]};
-	TF_CHECK_EQ_INT(tf_livebus_new(&bc, rk, &b), TF_OK);
+	fixture f;
+	TF_CHECK(fixture_new(&f, "4"));
+	tf_engine *e = f.e;
+	tf_livebus *b = f.b;
+	rd_kafka_t *rk = f.rk;
 	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 100)) && add(e, tick("BBBUSDT", T0 + 1500, 50, 50)));
 	TF_CHECK(add(e, tick("CCCUSDT", T0 + 1700, 10, 10)));
 	TF_CHECK(tf_livebus_publish(b, e));
@@ -157,10 +173,8 @@ TF_TEST(livebus_full_queue_keeps_the_view_for_the_next_publish)
 	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 2);
 	TF_CHECK(tf_livebus_publish(b, e)); /* all queued: nothing more */
 	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 2);
-	tf_livebus_free(b);
 	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
-	rd_kafka_destroy(rk);
-	tf_engine_free(e);
+	fixture_free(&f);
 }
 
 TF_TEST(livebus_off_without_topics)
@@ -181,4 +195,46 @@ TF_TEST(livebus_off_without_topics)
 	tf_livebus_free(b);
 	rd_kafka_destroy(rk);
 	tf_engine_free(e);
+}
+
+static const char watched[][TF_SYMBOL_MAX] = {"BBBUSDT", "ZZZUSDT"}; /* ZZZ: no record yet */
+
+/* Publishing the watched symbols alone: their changes go at once and leave the view; the other
+ * symbols' changes stay for the full publish; a final candle goes out with the first of the two
+ * publishes after it, before the next candle's update. */
+TF_TEST(livebus_publishes_watched_symbols_apart)
+{
+	fixture f;
+	TF_CHECK(fixture_new(&f, "100000"));
+	tf_engine *e = f.e;
+	tf_livebus *b = f.b;
+	tf_livebus_counts n;
+
+	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 100)) && add(e, tick("BBBUSDT", T0 + 1000, 50, 50)));
+	TF_CHECK(tf_livebus_publish_some(b, e, watched, 2));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 1); /* BBB's open 1m candle only */
+	TF_CHECK(tf_livebus_publish_some(b, e, watched, 2));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 1); /* nothing new of BBB */
+	TF_CHECK(add(e, tick("BBBUSDT", T0 + 2000, 50.5, 50)));
+	TF_CHECK(tf_livebus_publish_some(b, e, watched, 2));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 2); /* BBB changed again: published again */
+	TF_CHECK(tf_livebus_publish(b, e));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 3); /* AAA's waited for the full publish; BBB's is not sent twice */
+
+	/* the next minute, past the lateness: both 1m candles become final */
+	TF_CHECK(add(e, tick("BBBUSDT", T0 + 63000, 51, 50)));
+	TF_CHECK(tf_livebus_publish_some(b, e, watched, 2));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 6); /* the two finals, then BBB's new candle */
+	TF_CHECK(tf_livebus_publish(b, e));
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 6); /* the finals went once; AAA did not change */
+	/* the store's view is whole: AAA's three, BBB's five (T0 + 63 s opened a new 1m and a new 5m window) */
+	TF_CHECK_EQ_INT(store_candles(e), 3 + 5);
+
+	fixture_free(&f);
 }
