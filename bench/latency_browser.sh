@@ -10,7 +10,8 @@
 # default; TICKFLOW_COMMIT_INTERVAL, which only `stream` reads); the stream publishes the live bus every
 # --publish-interval (TICKFLOW_PUBLISH_INTERVAL, default 1ms) ahead of its commits. In the same run a
 # second `tickflow serve` WITHOUT --brokers (store polling every 250 ms, the pre-bus design) serves the
-# same store to a second page: the in-run peer.
+# same store to a second page: the in-run peer. LAT_PEER=0 leaves the peer (a second serve and a
+# second page on the same cores) out, to see what the pipeline alone gives at loads near the cores' limit.
 # LAT_RUNS picks runs as LOAD:COMMIT_INTERVAL, LOAD = binance or records/s (default "1000:1s
 # 100000:1s binance:1s"); OUT the build (default build), TICKFLOW_BENCH another binary (a before/after
 # comparison); LAT_SECONDS / LAT_WARMUP the measured and warm-up seconds (60 / 15).
@@ -37,7 +38,7 @@ source bench/lib/bench_lib.sh
 run() {
 	local label=$1 ci=$2
 	shift 2
-	local d=$tmp/$label-$ci hp pp ep bp
+	local d=$tmp/$label-$ci hp pp ep bp syms
 	hp=$(port) pp=$(port) ep=$(port) bp=$(port)
 	mkdir -p "$d"
 	TICKFLOW_COMMIT_INTERVAL=$ci "$TICKFLOW" up --data-dir "$d/data" --http 127.0.0.1:$hp --exchange-listen 127.0.0.1:$ep \
@@ -53,20 +54,22 @@ run() {
 		((SECONDS < deadline)) || { echo "serve's live bus did not start" >&2; exit 1; }
 		sleep 0.5
 	done
-	"$TICKFLOW" serve --store "sqlite:$d/data/tickflow.db" --http 127.0.0.1:$pp >"$d/peer.out" 2>"$d/peer.log" &
-	local peer=$!
-	pids+=($peer)
+	local peer= peer_page=
+	if [[ ${LAT_PEER:-1} != 0 ]]; then
+		"$TICKFLOW" serve --store "sqlite:$d/data/tickflow.db" --http 127.0.0.1:$pp >"$d/peer.out" 2>"$d/peer.log" &
+		peer=$!
+		pids+=($peer)
+	fi
 	sleep 2
 	# where the time goes: the stream's produce time of each bus message minus its newest tick's event time
 	timeout $((${LAT_WARMUP:-15} + ${LAT_SECONDS:-60})) kcat -C -b 127.0.0.1:$bp -t candles.1m -o end -u -q -f '%T\t%s\n' \
 		>"$d/bus.tsv" 2>/dev/null &
 	local kc=$!
 	# the page shows (and receives the live updates of) its selected symbols: 8, the most it allows
-	local syms
 	syms=$(curl -sf "http://127.0.0.1:$hp/api/symbols?interval=1m" |
 		$PY -c 'import json, sys; print(",".join(r["symbol"] for r in json.load(sys.stdin)["symbols"][:8]))')
-	node bench/latency_browser.mjs "bus=http://127.0.0.1:$hp/?interval=1m&symbols=$syms" \
-		"poll=http://127.0.0.1:$pp/?interval=1m&symbols=$syms" |
+	[[ -z $peer ]] || peer_page="poll=http://127.0.0.1:$pp/?interval=1m&symbols=$syms"
+	node bench/latency_browser.mjs "bus=http://127.0.0.1:$hp/?interval=1m&symbols=$syms" ${peer_page:+"$peer_page"} |
 		sed "s/^/$label $ci /" | tee -a "$tmp/results" >&2
 	local lag
 	lag=$(curl -sf "http://127.0.0.1:$hp/metrics" | awk '$1 == "tickflow_pipeline_lag_seconds" { print $2 }')
@@ -90,9 +93,9 @@ print(json.dumps({"name": "tick_to_bus", "n": len(s), "p50": pct(0.5), "p99": pc
 PYEND
 	tail -n 1 "$d/up.out" | sed "s/^/  $label $ci up: /" >&2 || true
 	kill -INT $up
-	kill $peer
+	[[ -z $peer ]] || kill $peer
 	wait $up 2>/dev/null || true
-	wait $peer 2>/dev/null || true
+	[[ -z $peer ]] || wait $peer 2>/dev/null || true
 }
 
 for r in ${LAT_RUNS:-1000:1s 100000:1s binance:1s}; do
