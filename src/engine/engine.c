@@ -488,10 +488,9 @@ static void mark(tf_engine *e, tf_eng_sym *s, bool out_changed)
 	s->state_dirty = 1;
 	if (out_changed) {
 		s->out_dirty = 1;
-		/* a symbol published on its own (tf_engine_drain_live_some) stays listed, unchanged */
-		if (!(s->live_dirty & 2))
+		if (!(s->live_dirty & TF_SYM_LIVE_LISTED))
 			e->live[e->nlive++] = s->num;
-		s->live_dirty = 3;
+		s->live_dirty = TF_SYM_LIVE_LISTED | TF_SYM_LIVE_CHANGED;
 	}
 }
 
@@ -1179,6 +1178,14 @@ static tf_err drain_live_finals(tf_engine *e, int64_t interval_ms, const tf_engi
 	return TF_OK;
 }
 
+/* s's windows are no longer changed for the live view. */
+static void live_forget(const tf_engine *e, tf_eng_sym *s)
+{
+	for (int k = 0; k < e->cfg.nintervals; k++)
+		for (int i = 0; i < s->nopen[k]; i++)
+			s->s[k].open[i].dirty &= (uint8_t)~TF_WIN_DIRTY_LIVE;
+}
+
 /* The open candles of series k of s changed since the last publish. */
 static tf_err drain_live_symbol(const tf_engine *e, const tf_eng_sym *s, int k, const tf_engine_sink *sink)
 {
@@ -1213,25 +1220,20 @@ tf_err tf_engine_drain_live_some(tf_engine *e, int64_t interval_ms, const char (
 	tf_err err = drain_live_finals(e, interval_ms, sink, &k);
 	if (err)
 		return err;
-	/* a lookup per symbol, not a walk of the live list: this runs every --publish-interval */
-	if (k < e->cfg.nintervals && sink->on_candle)
-		for (size_t j = 0; j < n; j++) {
-			tf_eng_sym *s = tf_eng_sym_find(e, symbols[j]);
-			if (s && (s->live_dirty & 1) && (err = drain_live_symbol(e, s, k, sink)))
-				return err;
-		}
-	/* all handed on: forget it (the symbols stay listed, unchanged, until tf_engine_live_done) */
-	e->live_rows = e->nrows;
-	e->live_alerts = e->nalerts;
+	/* a lookup per symbol, not a walk of the live list: this runs every few milliseconds. A symbol
+	 * handed on is forgotten at once (it stays listed, unchanged, until tf_engine_live_done) */
+	bool candles = k < e->cfg.nintervals && sink->on_candle;
 	for (size_t j = 0; j < n; j++) {
 		tf_eng_sym *s = tf_eng_sym_find(e, symbols[j]);
-		if (!s || !(s->live_dirty & 1))
+		if (!s || !(s->live_dirty & TF_SYM_LIVE_CHANGED))
 			continue;
-		s->live_dirty = 2;
-		for (int x = 0; x < e->cfg.nintervals; x++)
-			for (int i = 0; i < s->nopen[x]; i++)
-				s->s[x].open[i].dirty &= (uint8_t)~TF_WIN_DIRTY_LIVE;
+		if (candles && (err = drain_live_symbol(e, s, k, sink)))
+			return err;
+		s->live_dirty = TF_SYM_LIVE_LISTED;
+		live_forget(e, s);
 	}
+	e->live_rows = e->nrows;
+	e->live_alerts = e->nalerts;
 	return TF_OK;
 }
 
@@ -1240,9 +1242,7 @@ void tf_engine_live_done(tf_engine *e)
 	for (size_t d = 0; d < e->nlive; d++) {
 		tf_eng_sym *s = e->syms[e->live[d]];
 		s->live_dirty = 0;
-		for (int k = 0; k < e->cfg.nintervals; k++)
-			for (int i = 0; i < s->nopen[k]; i++)
-				s->s[k].open[i].dirty &= (uint8_t)~TF_WIN_DIRTY_LIVE;
+		live_forget(e, s);
 	}
 	e->nlive = 0;
 	e->live_rows = e->nrows;

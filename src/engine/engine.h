@@ -179,8 +179,8 @@ void tf_engine_live_done(tf_engine *e);
  * while the rest of the market is coalesced): hands to sink the finalised candles of interval_ms
  * and the alerts not handed on yet (all of them: bounded, and a symbol's final must come before its
  * next candle), then the changed open candles of interval_ms of the n symbols (NUL-padded names),
- * and on success forgets what it handed on; the other symbols' changes stay for
- * tf_engine_drain_live. After a sink error nothing is forgotten. */
+ * forgetting each symbol once handed on; the other symbols' changes stay for tf_engine_drain_live.
+ * After a sink error (returned) the finals, the alerts and the symbols not handed on yet stay. */
 tf_err tf_engine_drain_live_some(tf_engine *e, int64_t interval_ms, const char (*symbols)[TF_SYMBOL_MAX], size_t n,
 				 const tf_engine_sink *sink);
 

@@ -41,6 +41,11 @@ typedef struct {
 #define TF_WIN_DIRTY_COMMIT 1
 #define TF_WIN_DIRTY_LIVE 2
 
+/* tf_eng_sym.live_dirty: changed since the live view last handed it on; listed in e->live (a
+ * symbol handed on alone, tf_engine_drain_live_some, stays listed until tf_engine_live_done) */
+#define TF_SYM_LIVE_CHANGED 1
+#define TF_SYM_LIVE_LISTED 2
+
 /* The 24 h last price at the window's close_t (0 while has24 is 0). */
 static inline tf_dec tf_eng_win_c24(const tf_eng_win *w)
 {
@@ -75,7 +80,7 @@ typedef struct {
 	uint32_t num;                      /* index in e->syms */
 	uint8_t ep[TF_ALERT_KINDS_];       /* alert episode in progress */
 	uint8_t out_dirty, state_dirty;    /* listed in e->dirty */
-	uint8_t live_dirty;                /* listed in e->live (its bit 1); bit 0: changed since published */
+	uint8_t live_dirty;                /* TF_SYM_LIVE_* bits */
 	int nrets;
 	int64_t last_t;                    /* greatest event time of this symbol */
 	tf_dec last_price;                 /* price at last_t (returns for the sliding histogram) */

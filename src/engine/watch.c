@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/run.h"
+#include "kafka/rdk.h"
 
 /* ---- the list ---- */
 
@@ -118,9 +118,9 @@ struct tf_watch {
 	entry entries[WATCH_ENTRIES];
 	tf_watch_list scratch;
 	int64_t rejected;
-	pthread_mutex_t mu; /* guards current and gen */
+	pthread_mutex_t mu; /* guards current and the changes of gen */
 	tf_watch_list current;
-	uint64_t gen;
+	_Atomic uint64_t gen; /* read without mu first: tf_watch_get runs in the workers' loops */
 };
 
 static void try_assign(tf_watch *w)
@@ -187,7 +187,7 @@ static void rebuild(tf_watch *w)
 	pthread_mutex_lock(&w->mu);
 	if (!tf_watch_list_equal(u, &w->current)) {
 		w->current = *u;
-		w->gen++;
+		atomic_fetch_add(&w->gen, 1);
 	}
 	pthread_mutex_unlock(&w->mu);
 	w->next_rebuild_ms = tf_mono_ms() + WATCH_REBUILD_MS;
@@ -226,28 +226,14 @@ tf_err tf_watch_start(const char *brokers, const char *topic, tf_watch **out, ch
 	pthread_mutex_init(&w->mu, NULL);
 	static const char *const kv[][2] = {
 		{"client.id", "tickflow-stream-watch"},
-		{"enable.auto.commit", "false"},
-		{"enable.auto.offset.store", "false"},
-		{"allow.auto.create.topics", "false"},
 		{"fetch.wait.max.ms", "100"},
 		{"socket.nagle.disable", "true"},
 		{"log_level", "3"},
 	};
-	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	char errstr[256], group[64];
-	/* librdkafka wants a group id even for assign(); a unique one that never joins or commits */
-	snprintf(group, sizeof group, "tickflow-watch-%ld-%lld", (long)getpid(), (long long)tf_now_ms());
-	bool ok = rd_kafka_conf_set(c, "bootstrap.servers", brokers, errstr, sizeof errstr) == RD_KAFKA_CONF_OK &&
-		  rd_kafka_conf_set(c, "group.id", group, errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
-	for (size_t i = 0; ok && i < sizeof kv / sizeof kv[0]; i++)
-		ok = rd_kafka_conf_set(c, kv[i][0], kv[i][1], errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
-	if (!ok || !(w->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, errstr, sizeof errstr))) {
-		snprintf(why, why_cap, "librdkafka: %s", errstr);
-		rd_kafka_conf_destroy(c);
+	if (!(w->rk = tf_rdk_assign_consumer(NULL, brokers, "watch", kv, sizeof kv / sizeof kv[0], why, why_cap))) {
 		tf_watch_stop(w);
 		return TF_ERR_USAGE;
 	}
-	rd_kafka_poll_set_consumer(w->rk);
 	if (pthread_create(&w->thread, NULL, run, w)) {
 		snprintf(why, why_cap, "cannot start the watch thread");
 		rd_kafka_destroy(w->rk);
@@ -275,13 +261,11 @@ void tf_watch_stop(tf_watch *w)
 
 bool tf_watch_get(tf_watch *w, uint64_t *gen, tf_watch_list *out)
 {
-	bool changed = false;
+	if (atomic_load(&w->gen) == *gen)
+		return false;
 	pthread_mutex_lock(&w->mu);
-	if (w->gen != *gen) {
-		*out = w->current;
-		*gen = w->gen;
-		changed = true;
-	}
+	*out = w->current;
+	*gen = atomic_load(&w->gen);
 	pthread_mutex_unlock(&w->mu);
-	return changed;
+	return true;
 }

@@ -296,10 +296,9 @@ static bool publish(tf_worker *w)
 }
 
 /* The symbols some dashboard shows, every WATCHED_INTERVAL_MS, outside --publish-interval and
- * --publish-rate: a page
- * sees each of their changes, not one coalesced update a second (watch.h). Sends also the finals
- * and alerts not published yet (bounded, and first, see engine.h). Not counted against the
- * bucket: a few symbols' changes, and exactly what the pages ask for. */
+ * --publish-rate: a page sees each of their changes, not one coalesced update a second (watch.h).
+ * Sends also the finals and alerts not published yet (bounded, and first, see engine.h). Not
+ * counted against the bucket: a few symbols' changes, and exactly what the pages ask for. */
 static void publish_watched(tf_worker *w, int64_t now_ms)
 {
 	for (size_t i = 0; i < w->nslots; i++)

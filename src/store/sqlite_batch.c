@@ -111,7 +111,8 @@ tf_err tf_sqb_offset_add(tf_sqb *b, const char *group, const char *topic, int32_
  * rows spent its time in strcmp and in moving rows (a tenth of a SQLite commit at 2,000 symbols,
  * perf over bench/engine_pipeline.sh). A key holds the first 16 bytes of the symbol as two
  * big-endian words (unsigned order of the words = strcmp order of the bytes, NUL-padded), the
- * time, the put order and the row's index; the rows are then moved once, into key order. */
+ * time, the put order and the row's index; the rows stay where they are, read through the sorted
+ * indexes (moving them into order cost its page faults what the sort gained). */
 typedef struct {
 	uint64_t s0, s1, s2;        /* symbol bytes 0-7 and 8-15; s2: interval (candles) */
 	int64_t t;

@@ -72,23 +72,23 @@ tf_err tf_sqb_sort(tf_sqb *b);
 
 static inline size_t tf_sqb_count(const tf_buf *rows, size_t elem) { return rows->len / elem; }
 
-/* Row i (< count) in key order after a successful tf_sqb_sort, else in put order. */
+/* Row i (< count) of rows (elem bytes each) in the order of order when it covers them all (after a
+ * successful tf_sqb_sort), else in put order. */
+static inline const void *tf_sqb_row_at(const tf_buf *rows, size_t elem, const tf_buf *order, size_t i)
+{
+	if (order->len == tf_sqb_count(rows, elem) * sizeof(uint32_t))
+		i = ((const uint32_t *)(const void *)order->data)[i];
+	return rows->data + i * elem;
+}
+
 static inline const tf_sqb_tick *tf_sqb_tick_at(const tf_sqb *b, size_t i)
 {
-	const tf_sqb_tick *t = (const tf_sqb_tick *)(const void *)b->ticks.data;
-	size_t n = tf_sqb_count(&b->ticks, sizeof *t);
-	if (b->tick_order.len == n * sizeof(uint32_t))
-		i = ((const uint32_t *)(const void *)b->tick_order.data)[i];
-	return &t[i];
+	return (const tf_sqb_tick *)tf_sqb_row_at(&b->ticks, sizeof(tf_sqb_tick), &b->tick_order, i);
 }
 
 static inline const tf_sqb_candle *tf_sqb_candle_at(const tf_sqb *b, size_t i)
 {
-	const tf_sqb_candle *c = (const tf_sqb_candle *)(const void *)b->candles.data;
-	size_t n = tf_sqb_count(&b->candles, sizeof *c);
-	if (b->candle_order.len == n * sizeof(uint32_t))
-		i = ((const uint32_t *)(const void *)b->candle_order.data)[i];
-	return &c[i];
+	return (const tf_sqb_candle *)tf_sqb_row_at(&b->candles, sizeof(tf_sqb_candle), &b->candle_order, i);
 }
 static inline const char *tf_sqb_str(const tf_sqb *b, size_t off) { return b->bytes.data + off; }
 

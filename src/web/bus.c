@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/run.h"
+#include "kafka/rdk.h"
 #include "store/row_json.h"
 #include "web/watch_pub.h"
 
@@ -386,10 +387,7 @@ static rd_kafka_t *make_consumer(tf_web_bus *b, char *why, size_t cap)
 {
 	static const char *const kv[][2] = {
 		{"client.id", "tickflow-serve"},
-		{"enable.auto.commit", "false"},
-		{"enable.auto.offset.store", "false"},
 		{"auto.offset.reset", "latest"},
-		{"allow.auto.create.topics", "false"},
 		{"fetch.wait.max.ms", "100"},
 		{"socket.nagle.disable", "true"},
 		{"reconnect.backoff.max.ms", "1000"},
@@ -397,29 +395,10 @@ static rd_kafka_t *make_consumer(tf_web_bus *b, char *why, size_t cap)
 		{"topic.metadata.refresh.interval.ms", "10000"},
 	};
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	char errstr[256], group[64];
-	/* librdkafka wants a group id even for assign(); a unique one that never joins or commits */
-	snprintf(group, sizeof group, "tickflow-serve-%ld-%lld", (long)getpid(), (long long)tf_now_ms());
-	bool ok = rd_kafka_conf_set(c, "bootstrap.servers", b->cfg.brokers, errstr, sizeof errstr) == RD_KAFKA_CONF_OK &&
-		  rd_kafka_conf_set(c, "group.id", group, errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
-	for (size_t i = 0; ok && i < sizeof kv / sizeof kv[0]; i++)
-		ok = rd_kafka_conf_set(c, kv[i][0], kv[i][1], errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
-	if (!ok) {
-		snprintf(why, cap, "librdkafka: %s", errstr);
-		rd_kafka_conf_destroy(c);
-		return NULL;
-	}
 	rd_kafka_conf_set_error_cb(c, on_error);
 	rd_kafka_conf_set_log_cb(c, on_log);
 	rd_kafka_conf_set_opaque(c, b);
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, errstr, sizeof errstr);
-	if (!rk) {
-		snprintf(why, cap, "librdkafka: %s", errstr);
-		rd_kafka_conf_destroy(c);
-		return NULL;
-	}
-	rd_kafka_poll_set_consumer(rk);
-	return rk;
+	return tf_rdk_assign_consumer(c, b->cfg.brokers, "serve", kv, sizeof kv / sizeof kv[0], why, cap);
 }
 
 tf_err tf_web_bus_start(tf_loop *l, const tf_web_bus_cfg *cfg, const tf_web_bus_sink *sink, tf_web_bus **out,

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "kafka/rdk.h"
 
 struct tf_watch_pub {
 	rd_kafka_t *rk;
@@ -49,14 +50,8 @@ tf_err tf_watch_pub_new(const char *brokers, const char *topic, tf_watch_pub **o
 		{"reconnect.backoff.max.ms", "1000"},
 	};
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	char errstr[256];
-	bool ok = rd_kafka_conf_set(c, "bootstrap.servers", brokers, errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
-	for (size_t i = 0; ok && i < sizeof kv / sizeof kv[0]; i++)
-		ok = rd_kafka_conf_set(c, kv[i][0], kv[i][1], errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
 	rd_kafka_conf_set_log_cb(c, on_log);
-	if (!ok || !(p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, errstr, sizeof errstr))) {
-		snprintf(why, why_cap, "librdkafka: %s", errstr);
-		rd_kafka_conf_destroy(c);
+	if (!(p->rk = tf_rdk_new(RD_KAFKA_PRODUCER, c, brokers, kv, sizeof kv / sizeof kv[0], why, why_cap))) {
 		pthread_mutex_destroy(&p->mu);
 		free(p);
 		return TF_ERR_USAGE;
