@@ -52,7 +52,14 @@ export function fmtPrice(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   const a = Math.abs(v);
   const d = a === 0 ? 2 : a >= 1000 ? 2 : a >= 1 ? 4 : Math.min(8, 2 - Math.floor(Math.log10(a)) + 2);
-  return v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  return fixedFormat(d).format(v);
+}
+// toLocaleString with options builds a formatter per call (the Overview formats every live update)
+const fixedFormats = new Map();
+function fixedFormat(d) {
+  let f = fixedFormats.get(d);
+  if (!f) fixedFormats.set(d, f = new Intl.NumberFormat('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+  return f;
 }
 export function fmtSigned(v, f = fmtPrice) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
@@ -63,13 +70,14 @@ export function fmtPct(v, digits = 2) {
   if (Math.abs(v) < 0.5 * 10 ** -digits) return `${(0).toFixed(digits)} %`;
   return `${v > 0 ? '+' : ''}${v.toFixed(digits)} %`;
 }
+const numFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 export function fmtNum(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   const a = Math.abs(v);
   if (a >= 1e9) return `${(v / 1e9).toFixed(2)} B`;
   if (a >= 1e6) return `${(v / 1e6).toFixed(2)} M`;
   if (a >= 1e4) return `${(v / 1e3).toFixed(1)} k`;
-  return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return numFormat.format(v);
 }
 export function fmtVol(v) { // relative volatility is a fraction
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(2)} %`;
