@@ -308,13 +308,22 @@ static void publish_watched(tf_worker *w, int64_t now_ms)
 	w->last_watched_ms = now_ms;
 }
 
-/* Before a commit makes the engines forget their finals and alerts: everything on the bus (a few
- * tries when the producer's queue is full; what still does not fit is lost to the bus, the store
- * has it). */
+/* Before a commit makes the engines forget their finals and alerts: those on the bus (a few tries
+ * when the producer's queue is full; what still does not fit is lost to the bus, the store has it).
+ * Only those: the open candles' live changes outlive the commit and wait for their publish, which
+ * --publish-rate spaces. Publishing every changed symbol here (2,000 candles at 100,000
+ * records/s) held the worker 7-17 ms at each commit, and the watched symbols' ticks with it. */
 static void publish_before_commit(tf_worker *w)
 {
-	for (int tries = 0; w->unpublished && !publish(w) && tries < 5; tries++)
+	for (int tries = 0; tries < 5; tries++) {
+		bool all = true;
+		for (size_t i = 0; i < w->nslots; i++)
+			if (w->slots[i].unpublished)
+				all &= tf_livebus_publish_some(w->bus, w->slots[i].e, NULL, 0);
+		if (all)
+			return;
 		usleep(10000);
+	}
 }
 
 static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t len)
