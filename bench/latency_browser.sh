@@ -15,8 +15,9 @@
 # LAT_RUNS picks runs as LOAD:COMMIT_INTERVAL, LOAD = binance or records/s (default "1000:1s
 # 100000:1s binance:1s"); OUT the build (default build), TICKFLOW_BENCH another binary (a before/after
 # comparison); LAT_SECONDS / LAT_WARMUP the measured and warm-up seconds (60 / 15).
-# Where the time goes: the stream's produce time of each bus message (kcat) minus its newest tick's
-# event time is printed as "of which tick->bus" (the rest is broker -> serve -> SSE -> browser).
+# Where the time goes: the stream's produce time of each bus message (kcat) of the page's symbols minus
+# its newest tick's event time is printed as "of which tick->bus" (the rest is broker -> serve -> SSE
+# -> browser; the other symbols are coalesced by --publish-rate and left out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
@@ -75,8 +76,9 @@ run() {
 	lag=$(curl -sf "http://127.0.0.1:$hp/metrics" | awk '$1 == "tickflow_pipeline_lag_seconds" { print $2 }')
 	echo "$label $ci {\"name\": \"lag\", \"lag_s\": ${lag:-null}}" | tee -a "$tmp/results" >&2
 	wait $kc 2>/dev/null || true
-	$PY - "$d/bus.tsv" "${LAT_WARMUP:-15}" <<'PYEND' | sed "s/^/$label $ci /" | tee -a "$tmp/results" >&2
+	$PY - "$d/bus.tsv" "${LAT_WARMUP:-15}" "$syms" <<'PYEND' | sed "s/^/$label $ci /" | tee -a "$tmp/results" >&2
 import json, math, sys
+shown = set(sys.argv[3].split(","))  # the page's symbols: the others are coalesced (--publish-rate)
 rows = []
 for l in open(sys.argv[1]):
     t, _, js = l.partition("\t")
@@ -84,7 +86,7 @@ for l in open(sys.argv[1]):
         c = json.loads(js)
     except ValueError:
         continue
-    if c.get("last_event_time") and not c.get("final"):
+    if c.get("last_event_time") and not c.get("final") and c.get("symbol") in shown:
         rows.append((int(t), int(t) - c["last_event_time"]))
 t0 = rows[0][0] if rows else 0
 s = sorted(d for t, d in rows if t >= t0 + int(sys.argv[2]) * 1000)

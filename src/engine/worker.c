@@ -522,9 +522,13 @@ static void *run(void *arg)
 			w->last_msg_ms = now;
 		if (w->cfg.watch)
 			tf_watch_get(w->cfg.watch, &w->watch_gen, w->watched);
-		if (w->unpublished && now - w->last_publish_ms >= w->publish_gap_ms)
+		if (w->unpublished && now - w->last_publish_ms >= w->publish_gap_ms) {
+			/* the watched symbols first: a publish of the whole market (Binance's frame of every
+			 * symbol, a minute's finals) is thousands of messages that serve reads in order */
+			if (w->watched->n)
+				publish_watched(w, now);
 			publish(w);
-		else if (w->unpublished && w->watched->n && now - w->last_watched_ms >= WATCHED_INTERVAL_MS)
+		} else if (w->unpublished && w->watched->n && now - w->last_watched_ms >= WATCHED_INTERVAL_MS)
 			publish_watched(w, now);
 		if (commit_due(w, now) && !tf_committer_busy(w->committer))
 			commit(w, COMMIT_ASYNC);
