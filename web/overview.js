@@ -23,11 +23,11 @@ function card(s) {
       el('dt', 'avg volatility'), field('avg_volatility'),
       el('dt', 'volume'), field('volume')));
   const set = (e, text) => { if (e.textContent !== text) e.textContent = text; };
+  const setClass = (e, cls) => { if (e.className !== cls) e.className = cls; };
   const fill = () => {
     const d = dirClass(s.change);
-    const cls = `card ${d}`;
-    if (root.className !== cls) root.className = cls;
-    if (f.change.className !== `chg ${d || 'flat'}`) f.change.className = `chg ${d || 'flat'}`;
+    setClass(root, `card ${d}`);
+    setClass(f.change, `chg ${d || 'flat'}`);
     set(f.count, `${s.candles} candles`);
     set(f.last, fmtPrice(s.last));
     set(f.change, `${fmtSigned(s.change)}  (${fmtPct(s.change_pct)})`);

@@ -300,14 +300,17 @@ static bool publish(tf_worker *w)
 /* The symbols some dashboard shows, every WATCHED_INTERVAL_MS, outside --publish-interval and
  * --publish-rate: a page sees each of their changes, not one coalesced update a second (watch.h).
  * Sends also the finals and alerts not published yet (bounded, and first, see engine.h). Not
- * counted against the bucket: a few symbols' changes, and exactly what the pages ask for. */
-static void publish_watched(tf_worker *w, int64_t now_ms)
+ * counted against the bucket: a few symbols' changes, and exactly what the pages ask for. Returns
+ * false when some could not be queued. */
+static bool publish_watched(tf_worker *w, int64_t now_ms)
 {
+	bool all = true;
 	for (size_t i = 0; i < w->nslots; i++)
 		if (w->slots[i].unpublished)
-			tf_livebus_publish_some(w->bus, w->slots[i].e, (const char (*)[TF_SYMBOL_MAX])w->watched->names,
-						w->watched->n);
+			all &= tf_livebus_publish_some(w->bus, w->slots[i].e,
+						       (const char (*)[TF_SYMBOL_MAX])w->watched->names, w->watched->n);
 	w->last_watched_ms = now_ms;
+	return all;
 }
 
 /* Before a commit makes the engines forget their finals and alerts: those on the bus (a few tries
@@ -318,16 +321,8 @@ static void publish_watched(tf_worker *w, int64_t now_ms)
  * candles at 100,000 records/s) held the worker 7-17 ms at each commit. */
 static void publish_before_commit(tf_worker *w)
 {
-	for (int tries = 0; tries < 5; tries++) {
-		bool all = true;
-		for (size_t i = 0; i < w->nslots; i++)
-			if (w->slots[i].unpublished)
-				all &= tf_livebus_publish_some(w->bus, w->slots[i].e,
-							       (const char (*)[TF_SYMBOL_MAX])w->watched->names, w->watched->n);
-		if (all)
-			return;
+	for (int tries = 0; !publish_watched(w, tf_mono_ms()) && tries < 5; tries++)
 		usleep(10000);
-	}
 }
 
 static tf_err sink_state(void *ud, const char *symbol, const void *blob, size_t len)

@@ -71,9 +71,9 @@ struct tf_web_hub {
 	int64_t alert_since;
 	int64_t last_stats_ms, tick_newest;
 	int64_t records_total; /* the stream's committed record count at the last stats poll */
-	/* the stream's progress (tf_query_progress) when candles and alerts were last read, and when */
+	/* the stream's progress (tf_query_progress) when candles and alerts were last read, and when
+	 * (mono ms; 0 = not yet) */
 	int64_t polled_records, polled_newest, polled_at_ms;
-	bool polled;
 	tf_q_partition *parts[2]; /* stream_offsets rows: [0] shown in /metrics, [1] being read */
 	size_t nparts[2], cap_parts[2];
 	tf_buf scratch;
@@ -294,7 +294,7 @@ typedef struct {
 	tf_q_alert alert_rows[MAX_POLL_ALERTS];
 	size_t nalerts;
 	int64_t records, newest, run_ns; /* records: the stream's committed total (tf_query_progress) */
-	bool progress_read, read_changes;
+	bool progress_read;
 } poll_job;
 
 static void poll_job_free(poll_job *j)
@@ -409,15 +409,22 @@ static tf_err partition_seen(void *ud, const tf_q_partition *p)
 	return TF_OK;
 }
 
+/* True when j reads candles or alerts (after poll_run: when it did). */
+static bool reads_changes(const poll_job *j)
+{
+	bool any = j->alerts;
+	for (int i = 0; i < NIV; i++)
+		any |= j->poll_iv[i];
+	return any;
+}
+
 /* On the query thread: every query of one poll. */
 static void poll_run(tf_query *q, void *arg)
 {
 	poll_job *j = arg;
 	int64_t t0 = tf_mono_ns();
 	tf_err err = TF_OK;
-	bool changes = j->alerts;
-	for (int i = 0; i < NIV; i++)
-		changes |= j->poll_iv[i];
+	bool changes = reads_changes(j);
 	/* The progress first: a commit landing during the queries below shows as a change next time */
 	if (changes || j->stats) {
 		tf_err perr = tf_query_progress(q, &j->records, &j->newest);
@@ -429,9 +436,8 @@ static void poll_run(tf_query *q, void *arg)
 	    j->newest == j->last_newest) {
 		for (int i = 0; i < NIV; i++)
 			j->poll_iv[i] = false;
-		j->alerts = changes = false;
+		j->alerts = false;
 	}
-	j->read_changes = changes;
 	if (!err)
 		err = poll_candles(q, j);
 	/* alerts may be committed slightly out of event-time order: look a minute back (the loop skips
@@ -590,8 +596,7 @@ static void poll_done(void *arg, bool ran)
 			tf_warn("serve: store poll failed: %s", j->err ? j->why : tf_err_str(err));
 	} else {
 		h->primed = true;
-		if (j->read_changes && j->progress_read) {
-			h->polled = true;
+		if (j->progress_read && reads_changes(j)) {
 			h->polled_records = j->records;
 			h->polled_newest = j->newest;
 			h->polled_at_ms = tf_mono_ms();
@@ -622,7 +627,8 @@ static void on_poll(tf_loop *l, void *ud)
 	 * by default: reading every symbol's candles at each poll (8,000 rows for 2,000 symbols, 4 times
 	 * a second) found nothing new 3 times in 4 and took 5 % of a core. Forced and first polls read,
 	 * and at least every FULL_POLL_MS whatever the progress says (a writer other than the stream). */
-	j->unless_unchanged = h->primed && h->polled && !h->force_poll && tf_mono_ms() - h->polled_at_ms < FULL_POLL_MS;
+	j->unless_unchanged =
+	    h->primed && h->polled_at_ms && !h->force_poll && tf_mono_ms() - h->polled_at_ms < FULL_POLL_MS;
 	j->last_records = h->polled_records;
 	j->last_newest = h->polled_newest;
 	j->force_gen = h->force_gen;
