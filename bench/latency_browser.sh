@@ -15,6 +15,8 @@
 # LAT_RUNS picks runs as LOAD:COMMIT_INTERVAL, LOAD = binance or records/s (default "1000:1s
 # 100000:1s binance:1s"); OUT the build (default build), TICKFLOW_BENCH another binary (a before/after
 # comparison); LAT_SECONDS / LAT_WARMUP the measured and warm-up seconds (60 / 15).
+# LAT_UP_ARGS adds arguments to each `up` (e.g. "--no-store-ticks": what the SQLite writer's tick
+# inserts cost the latency).
 # Where the time goes: the stream's produce time of each bus message (kcat) of the page's symbols minus
 # its newest tick's event time is printed as "of which tick->bus" (the rest is broker -> serve -> SSE
 # -> browser; the other symbols are coalesced by --publish-rate and left out).
@@ -34,6 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 source bench/lib/bench_lib.sh
+read -r -a up_args <<<"${LAT_UP_ARGS:-}"
 
 # run LABEL COMMIT_INTERVAL UP_ARGS...: one `up`, two pages; appends result lines to $tmp/results
 run() {
@@ -43,7 +46,7 @@ run() {
 	hp=$(port) pp=$(port) ep=$(port) bp=$(port)
 	mkdir -p "$d"
 	TICKFLOW_COMMIT_INTERVAL=$ci "$TICKFLOW" up --data-dir "$d/data" --http 127.0.0.1:$hp --exchange-listen 127.0.0.1:$ep \
-		--broker-listen 127.0.0.1:$bp --status-every 10s "$@" >"$d/up.out" 2>"$d/up.log" &
+		--broker-listen 127.0.0.1:$bp --status-every 10s "$@" "${up_args[@]}" >"$d/up.out" 2>"$d/up.log" &
 	local up=$!
 	pids+=($up)
 	local deadline=$((SECONDS + 300))

@@ -294,6 +294,7 @@ int tf_cmd_stream(int argc, char **argv)
 	int64_t lateness, threads, commit_ms, batch, stale, session, exit_idle, max_symbols, ret_min, retention;
 	int64_t slide, slide_size, publish_ms, publish_rate;
 	const char *influx_url;
+	bool store_ticks;
 	double change_pct, ret_k, trend_z;
 	tf_opt opts[] = {
 		{"brokers", TF_OPT_STR, "127.0.0.1:9092", "Kafka bootstrap servers (tickflow broker or a Kafka cluster)", &brokers, 0, 0, NULL},
@@ -324,6 +325,9 @@ int tf_cmd_stream(int argc, char **argv)
 		{"slide-size", TF_OPT_DURATION, "1m", "... and size, a multiple of the slide", &slide_size, 0, 0, NULL},
 		{"trend-z", TF_OPT_DOUBLE, "4", "trend alert when a window's updates are beyond z sigma of its history", &trend_z, 0, 0, NULL},
 		{"max-symbols", TF_OPT_INT, "100000", "symbols per partition before records go to the DLQ", &max_symbols, 1, 10000000, NULL},
+		/* off: the broker's log already holds every tick, and at 100,000 records/s their inserts
+		 * are two thirds of the SQLite writer's time (bench/latency_browser.sh, LAT_UP_ARGS) */
+		{"store-ticks", TF_OPT_BOOL, "true", "keep every tick in table ticks too (--no-store-ticks: candles, alerts and rates only; the topic keeps the ticks for its retention)", &store_ticks, 0, 0, NULL},
 		{"retention", TF_OPT_DURATION, "0s", "delete ticks older than this behind the newest (0 = keep all)", &retention, 0, 0, NULL},
 		{"session-timeout", TF_OPT_DURATION, "10s", "consumer group session timeout (a dead member's partitions move after it)", &session, 0, 0, NULL},
 		{"influx", TF_OPT_STR, NULL, "also write candles and alerts to InfluxDB: http://127.0.0.1:8086/write?db=tickflow", &influx_url, 0, 0, NULL},
@@ -355,6 +359,7 @@ int tf_cmd_stream(int argc, char **argv)
 	wc->publish_rate = publish_rate;
 	wc->batch_max = batch;
 	wc->retention_ms = retention;
+	wc->store_ticks = store_ticks;
 	tf_engine_cfg_default(&wc->engine);
 	wc->engine.lateness_ms = lateness;
 	wc->engine.change_pct = change_pct;

@@ -201,7 +201,7 @@ static void handle(tf_worker *w, rd_kafka_message_t *m)
 				atomic_fetch_add(&w->stats->late, 1);
 				s->counts.late++;
 				dlq(w, s, m, why);
-			} else if (keep_tick(w, &d.ticks[i])) {
+			} else if (w->cfg.store_ticks && keep_tick(w, &d.ticks[i])) {
 				tf_error("out of memory");
 				exit(1);
 			} else if (d.ticks[i].event_time > s->counts.newest) {

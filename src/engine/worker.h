@@ -41,6 +41,7 @@ typedef struct {
 	int64_t publish_rate;        /* live bus: messages per second this worker may send on average (0 = no cap) */
 	int64_t batch_max;          /* and at most this many records per transaction */
 	int64_t retention_ms;       /* ticks older than max event time - this are deleted (0 = keep) */
+	bool store_ticks;           /* every tick also in table ticks (false: the topic's log keeps them) */
 	tf_influx *influx;          /* optional InfluxDB sink, shared by the workers (NULL = off) */
 	tf_watch *watch;            /* the symbols dashboards show: published at every change (NULL = off) */
 } tf_worker_cfg;

@@ -59,6 +59,7 @@ static struct {
 	const char *data_dir, *http, *source, *exchange_listen, *broker_listen, *brokers, *store, *seed;
 	const char *mail_to, *smtp, *token;
 	int64_t symbols, rate, report_every, status_every, partitions, stream_threads;
+	bool store_ticks;
 } o;
 
 static tf_opt opts[] = {
@@ -81,6 +82,8 @@ static tf_opt opts[] = {
 	{"stream-threads", TF_OPT_INT, "1",
 	 "stream engine worker threads: one keeps up with Binance's pace; more for --rate loads (each holds a store connection)",
 	 &o.stream_threads, 1, 64, NULL},
+	{"store-ticks", TF_OPT_BOOL, "true", "stream: keep every tick in table ticks (--no-store-ticks: the broker's log keeps them)",
+	 &o.store_ticks, 0, 0, NULL},
 	{"brokers", TF_OPT_STR, NULL, "use these Kafka brokers (HOST:PORT,...) instead of the embedded broker", &o.brokers,
 	 0, 0, NULL},
 	{"store", TF_OPT_STR, NULL, "sqlite:PATH or postgresql://... (default: sqlite:DATA-DIR/tickflow.db)", &o.store, 0,
@@ -174,7 +177,7 @@ static bool plan(component *cs, const char *store, const char *brokers, const ch
 		     arg(c, "--partitions=%lld", (long long)o.partitions);
 	c = &cs[C_STREAM];
 	ok = ok && arg(c, "--brokers=%s", brokers) && arg(c, "--store=%s", store) &&
-	     arg(c, "--threads=%lld", (long long)o.stream_threads);
+	     arg(c, "--threads=%lld", (long long)o.stream_threads) && arg(c, "--store-ticks=%s", o.store_ticks ? "true" : "false");
 	c = &cs[C_INGEST];
 	ok = ok && arg(c, "--brokers=%s", brokers);
 	if (is_sim())
