@@ -16,130 +16,140 @@
 
 #include "engine/engine_int.h"
 
-/* ---- writer ---- */
+/* ---- writer: the blob's size first, then its bytes through a cursor ----
+ * A commit writes the state of every symbol that changed (2,000 at 100,000 records/s) while the
+ * worker holds its records; one bounds check a blob instead of one an append halves that part of
+ * the commit's pause (per-field tf_buf_append was 55 % of it, perf). */
 
-static tf_err put(tf_buf *b, const void *p, size_t n) { return tf_buf_append(b, p, n); }
+typedef struct {
+	uint8_t *p;
+} wr;
 
-static tf_err put_u8(tf_buf *b, unsigned v)
+enum { WIN_BYTES = 8 + 12 * 16 + 3 * 8 + 2 };
+
+static void put_u8(wr *w, unsigned v) { *w->p++ = (uint8_t)v; }
+
+static void put_i64(wr *w, int64_t v)
 {
-	uint8_t x = (uint8_t)v;
-	return put(b, &x, 1);
-}
-
-static tf_err put_i64(tf_buf *b, int64_t v)
-{
-	uint8_t x[8];
 	for (int i = 0; i < 8; i++)
-		x[i] = (uint8_t)((uint64_t)v >> (8 * i));
-	return put(b, x, 8);
+		*w->p++ = (uint8_t)((uint64_t)v >> (8 * i));
 }
 
-static tf_err put_dec(tf_buf *b, tf_dec v)
+static void put_dec(wr *w, tf_dec v)
 {
 	unsigned __int128 u = (unsigned __int128)v;
-	tf_err err = put_i64(b, (int64_t)(uint64_t)u);
-	return err ? err : put_i64(b, (int64_t)(uint64_t)(u >> 64));
+	put_i64(w, (int64_t)(uint64_t)u);
+	put_i64(w, (int64_t)(uint64_t)(u >> 64));
 }
 
-static tf_err put_f64(tf_buf *b, double v)
+static void put_f64(wr *w, double v)
 {
 	int64_t x;
 	memcpy(&x, &v, 8);
-	return put_i64(b, x);
+	put_i64(w, x);
 }
 
-static tf_err put_win(tf_buf *b, const tf_eng_win *w)
+static void put_win(wr *w, const tf_eng_win *win)
 {
-	tf_err err = put_i64(b, w->open_time);
-	const tf_dec d[] = {w->open, w->high, w->low, w->close, w->v_first, w->v_last, w->q_first,
-			    w->q_last, w->vol_exact, w->qvol_exact, w->o24, tf_eng_win_c24(w)};
-	for (size_t i = 0; !err && i < sizeof d / sizeof d[0]; i++)
-		err = put_dec(b, d[i]);
-	if (!err)
-		err = put_i64(b, w->open_t);
-	if (!err)
-		err = put_i64(b, w->close_t);
-	if (!err)
-		err = put_i64(b, w->updates);
-	if (!err)
-		err = put_u8(b, w->approx);
-	if (!err)
-		err = put_u8(b, w->has24);
+	put_i64(w, win->open_time);
+	const tf_dec d[] = {win->open, win->high, win->low, win->close, win->v_first, win->v_last, win->q_first,
+			    win->q_last, win->vol_exact, win->qvol_exact, win->o24, tf_eng_win_c24(win)};
+	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+		put_dec(w, d[i]);
+	put_i64(w, win->open_t);
+	put_i64(w, win->close_t);
+	put_i64(w, win->updates);
+	put_u8(w, win->approx);
+	put_u8(w, win->has24);
+}
+
+/* Room for size more bytes of b; the cursor at its end. */
+static tf_err begin(tf_buf *b, size_t size, wr *w)
+{
+	tf_err err = tf_buf_reserve(b, size);
+	w->p = (uint8_t *)b->data + b->len;
 	return err;
+}
+
+/* Closes what begin opened: exactly size bytes were written. */
+static void end(tf_buf *b, size_t size, const wr *w)
+{
+	if ((size_t)(w->p - ((uint8_t *)b->data + b->len)) != size)
+		abort(); /* the size and the writer disagree: a bug, not input */
+	b->len += size;
+	b->data[b->len] = '\0';
 }
 
 tf_err tf_engine_save_partition(const tf_engine *e, tf_buf *b)
 {
-	tf_err err = put_u8(b, 'P');
-	if (!err)
-		err = put_u8(b, 2);
-	if (!err)
-		err = put_u8(b, e->have_wm);
-	const int64_t v[] = {e->max_t, e->wm_window, e->wm_sec, e->accepted, e->late, e->slide_emitted};
-	for (size_t i = 0; !err && i < 6; i++)
-		err = put_i64(b, v[i]);
-	if (!err)
-		err = put_u8(b, e->trend_ep);
-	if (!err)
-		err = put_u8(b, (unsigned)e->nwhist);
-	for (int i = 0; !err && i < e->nwhist; i++)
-		err = put_f64(b, e->whist[i]);
 	unsigned nb = 0;
 	for (int i = 0; i < TF_SLIDE_RING; i++)
 		nb += e->ring[i].b >= 0;
-	if (!err)
-		err = put_u8(b, nb);
-	for (int i = 0; !err && i < TF_SLIDE_RING; i++) {
+	size_t size = 3 + 6 * 8 + 2 + 8 * (size_t)e->nwhist + 1 + nb * (size_t)(2 + TF_RATE_BINS) * 8;
+	wr w;
+	tf_err err = begin(b, size, &w);
+	if (err)
+		return err;
+	put_u8(&w, 'P');
+	put_u8(&w, 2);
+	put_u8(&w, e->have_wm);
+	const int64_t v[] = {e->max_t, e->wm_window, e->wm_sec, e->accepted, e->late, e->slide_emitted};
+	for (size_t i = 0; i < 6; i++)
+		put_i64(&w, v[i]);
+	put_u8(&w, e->trend_ep);
+	put_u8(&w, (unsigned)e->nwhist);
+	for (int i = 0; i < e->nwhist; i++)
+		put_f64(&w, e->whist[i]);
+	put_u8(&w, nb);
+	for (int i = 0; i < TF_SLIDE_RING; i++) {
 		if (e->ring[i].b < 0)
 			continue;
-		err = put_i64(b, e->ring[i].b);
-		if (!err)
-			err = put_i64(b, e->ring[i].updates);
-		for (int k = 0; !err && k < TF_RATE_BINS; k++)
-			err = put_i64(b, e->ring[i].hist[k]);
+		put_i64(&w, e->ring[i].b);
+		put_i64(&w, e->ring[i].updates);
+		for (int k = 0; k < TF_RATE_BINS; k++)
+			put_i64(&w, e->ring[i].hist[k]);
 	}
-	return err;
+	end(b, size, &w);
+	return TF_OK;
 }
 
 tf_err tf_eng_sym_save(const tf_engine *e, const tf_eng_sym *s, tf_buf *b)
 {
 	size_t len = strlen(s->symbol);
-	tf_err err = put_u8(b, 'S');
-	if (!err)
-		err = put_u8(b, 2);
-	if (!err)
-		err = put_u8(b, (unsigned)len);
-	if (!err)
-		err = put(b, s->symbol, len);
-	if (!err)
-		err = put_i64(b, s->last_t);
-	if (!err)
-		err = put_dec(b, s->last_price);
-	for (int i = 0; !err && i < TF_ALERT_KINDS_; i++)
-		err = put_u8(b, s->ep[i]);
-	if (!err)
-		err = put_u8(b, (unsigned)s->nrets);
-	for (int i = 0; !err && i < s->nrets; i++)
-		err = put_f64(b, s->rets[i]);
-	if (!err)
-		err = put_u8(b, (unsigned)e->cfg.nintervals);
-	for (int k = 0; !err && k < e->cfg.nintervals; k++) {
+	size_t size = 3 + len + 8 + 16 + TF_ALERT_KINDS_ + 1 + 8 * (size_t)s->nrets + 1;
+	for (int k = 0; k < e->cfg.nintervals; k++)
+		size += 1 + 2 * 16 + 1 + 16 * (size_t)s->s[k].nhist + 1 + WIN_BYTES * (size_t)s->nopen[k];
+	wr w;
+	tf_err err = begin(b, size, &w);
+	if (err)
+		return err;
+	put_u8(&w, 'S');
+	put_u8(&w, 2);
+	put_u8(&w, (unsigned)len);
+	memcpy(w.p, s->symbol, len);
+	w.p += len;
+	put_i64(&w, s->last_t);
+	put_dec(&w, s->last_price);
+	for (int i = 0; i < TF_ALERT_KINDS_; i++)
+		put_u8(&w, s->ep[i]);
+	put_u8(&w, (unsigned)s->nrets);
+	for (int i = 0; i < s->nrets; i++)
+		put_f64(&w, s->rets[i]);
+	put_u8(&w, (unsigned)e->cfg.nintervals);
+	for (int k = 0; k < e->cfg.nintervals; k++) {
 		const tf_eng_series *se = &s->s[k];
-		err = put_u8(b, se->has_final);
-		if (!err)
-			err = put_dec(b, se->final_v_last);
-		if (!err)
-			err = put_dec(b, se->final_q_last);
-		if (!err)
-			err = put_u8(b, (unsigned)se->nhist);
-		for (int i = 0; !err && i < se->nhist; i++)
-			err = put_dec(b, se->hist[i]);
-		if (!err)
-			err = put_u8(b, (unsigned)s->nopen[k]);
-		for (int i = 0; !err && i < s->nopen[k]; i++)
-			err = put_win(b, &se->open[i]);
+		put_u8(&w, se->has_final);
+		put_dec(&w, se->final_v_last);
+		put_dec(&w, se->final_q_last);
+		put_u8(&w, (unsigned)se->nhist);
+		for (int i = 0; i < se->nhist; i++)
+			put_dec(&w, se->hist[i]);
+		put_u8(&w, (unsigned)s->nopen[k]);
+		for (int i = 0; i < s->nopen[k]; i++)
+			put_win(&w, &se->open[i]);
 	}
-	return err;
+	end(b, size, &w);
+	return TF_OK;
 }
 
 /* ---- reader: every get fails (and sticks) once the input runs out ---- */
