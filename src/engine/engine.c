@@ -1201,15 +1201,41 @@ static tf_err drain_live_symbol(const tf_engine *e, const tf_eng_sym *s, int k, 
 	return TF_OK;
 }
 
-tf_err tf_engine_drain_live(tf_engine *e, int64_t interval_ms, const tf_engine_sink *sink)
+tf_err tf_engine_drain_live_part(tf_engine *e, int64_t interval_ms, size_t max_symbols, const tf_engine_sink *sink,
+				 bool *done)
 {
 	int k;
 	tf_err err = drain_live_finals(e, interval_ms, sink, &k);
-	if (err || k == e->cfg.nintervals || !sink->on_candle)
+	*done = false;
+	if (err)
 		return err;
-	for (size_t d = 0; d < e->nlive; d++)
-		if ((err = drain_live_symbol(e, e->syms[e->live[d]], k, sink)))
+	e->live_rows = e->nrows;
+	e->live_alerts = e->nalerts;
+	bool candles = k < e->cfg.nintervals && sink->on_candle;
+	size_t end = e->nlive - e->live_next > max_symbols ? e->live_next + max_symbols : e->nlive;
+	for (; e->live_next < end; e->live_next++) {
+		tf_eng_sym *s = e->syms[e->live[e->live_next]];
+		if (!(s->live_dirty & TF_SYM_LIVE_CHANGED))
+			continue;
+		if (candles && (err = drain_live_symbol(e, s, k, sink)))
 			return err;
+		s->live_dirty = TF_SYM_LIVE_LISTED;
+		live_forget(e, s);
+	}
+	if (e->live_next < e->nlive)
+		return TF_OK;
+	/* the round is over: what changed again after it went out stays listed for the next one */
+	size_t n = 0;
+	for (size_t d = 0; d < e->nlive; d++) {
+		tf_eng_sym *s = e->syms[e->live[d]];
+		if (s->live_dirty & TF_SYM_LIVE_CHANGED)
+			e->live[n++] = e->live[d];
+		else
+			s->live_dirty = 0;
+	}
+	e->nlive = n;
+	e->live_next = 0;
+	*done = n == 0;
 	return TF_OK;
 }
 
@@ -1221,7 +1247,7 @@ tf_err tf_engine_drain_live_some(tf_engine *e, int64_t interval_ms, const char (
 	if (err)
 		return err;
 	/* a lookup per symbol, not a walk of the live list: this runs every few milliseconds. A symbol
-	 * handed on is forgotten at once (it stays listed, unchanged, until tf_engine_live_done) */
+	 * handed on is forgotten at once (it stays listed, unchanged, until the round ends) */
 	bool candles = k < e->cfg.nintervals && sink->on_candle;
 	for (size_t j = 0; j < n; j++) {
 		tf_eng_sym *s = tf_eng_sym_find(e, symbols[j]);
@@ -1235,18 +1261,6 @@ tf_err tf_engine_drain_live_some(tf_engine *e, int64_t interval_ms, const char (
 	e->live_rows = e->nrows;
 	e->live_alerts = e->nalerts;
 	return TF_OK;
-}
-
-void tf_engine_live_done(tf_engine *e)
-{
-	for (size_t d = 0; d < e->nlive; d++) {
-		tf_eng_sym *s = e->syms[e->live[d]];
-		s->live_dirty = 0;
-		live_forget(e, s);
-	}
-	e->nlive = 0;
-	e->live_rows = e->nrows;
-	e->live_alerts = e->nalerts;
 }
 
 void tf_engine_stats_get(const tf_engine *e, tf_engine_stats *st)

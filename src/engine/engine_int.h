@@ -37,12 +37,12 @@ typedef struct {
 } tf_eng_win;
 
 /* tf_eng_win.dirty: changed since the last tf_engine_drained (the store's view) and since the last
- * tf_engine_live_done (the live bus's view, which is published several times between commits). */
+ * time the live view handed the window's symbol on (the live bus's, published many times between commits). */
 #define TF_WIN_DIRTY_COMMIT 1
 #define TF_WIN_DIRTY_LIVE 2
 
 /* tf_eng_sym.live_dirty: changed since the live view last handed it on; listed in e->live (a
- * symbol handed on alone, tf_engine_drain_live_some, stays listed until tf_engine_live_done) */
+ * symbol handed on stays listed, unchanged, until the round of tf_engine_drain_live_part ends) */
 #define TF_SYM_LIVE_CHANGED 1
 #define TF_SYM_LIVE_LISTED 2
 
@@ -128,6 +128,7 @@ struct tf_engine {
 	size_t ndirty;
 	uint32_t *live;                    /* sym numbers with live_dirty */
 	size_t nlive;
+	size_t live_next;                  /* live[] before this went out in the current round */
 	size_t live_rows, live_alerts;     /* rows and alerts already handed to the live view */
 	tf_candle_row *rows;               /* finalised candles waiting for drain */
 	size_t nrows, cap_rows;

@@ -89,20 +89,28 @@ static tf_err on_alert(void *ud, const tf_alert_row *a)
 	return err;
 }
 
+bool tf_livebus_publish_part(tf_livebus *b, tf_engine *e, size_t max_symbols, bool *done)
+{
+	/* without topics the view is still taken, so that it stays empty */
+	tf_engine_sink sink = {NULL, NULL, NULL, NULL, b};
+	if (tf_livebus_enabled(b))
+		sink = (tf_engine_sink){on_candle, on_alert, NULL, NULL, b};
+	if (tf_engine_drain_live_part(e, b->cfg.interval_ms, max_symbols, &sink, done) == TF_OK)
+		return true;
+	if (b->counts.dropped - b->dropped_logged >= 1000) {
+		tf_warn("live bus: %lld messages not queued so far (producer queue full); they are sent again later",
+			(long long)b->counts.dropped);
+		b->dropped_logged = b->counts.dropped;
+	}
+	return false;
+}
+
 bool tf_livebus_publish(tf_livebus *b, tf_engine *e)
 {
-	if (tf_livebus_enabled(b)) {
-		tf_engine_sink sink = {on_candle, on_alert, NULL, NULL, b};
-		if (tf_engine_drain_live(e, b->cfg.interval_ms, &sink)) {
-			if (b->counts.dropped - b->dropped_logged >= 1000) {
-				tf_warn("live bus: %lld messages not queued so far (producer queue full); they are sent again later",
-					(long long)b->counts.dropped);
-				b->dropped_logged = b->counts.dropped;
-			}
+	bool done = false;
+	while (!done)
+		if (!tf_livebus_publish_part(b, e, SIZE_MAX, &done))
 			return false;
-		}
-	}
-	tf_engine_live_done(e); /* also without topics, so that the live view stays empty */
 	return true;
 }
 

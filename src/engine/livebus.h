@@ -7,14 +7,14 @@
  * computes exactly the candle states it had published, in the same order; the bus may repeat a state
  * (it is at-least-once), it never shows one the store will contradict.
  *
- * Coalescing: each publish takes the engine's live view (tf_engine_drain_live: what changed since the
- * previous publish, not since the commit) and sends each changed candle's latest state once,
- * whatever the tick rate in between, after the new finals and alerts. Only when everything was
- * queued does the engine forget it (tf_engine_live_done); a message the producer cannot queue
- * (queue full) stops the publish, and the next one sends the whole view again, so a state may
- * repeat (the bus is at-least-once) but is not lost while the engine holds it.
+ * Coalescing: each publish takes the engine's live view (tf_engine_drain_live_part: what changed since
+ * the symbol last went out, not since the commit) and sends each changed candle's latest state once,
+ * whatever the tick rate in between, after the new finals and alerts. A symbol is forgotten once its
+ * candles were queued; a message the producer cannot queue (queue full) stops the publish, and the
+ * next one sends that symbol again, so a state may repeat (the bus is at-least-once) but is not lost
+ * while the engine holds it.
  *
- *   tick -> engine (live-dirty) --publish--> bus --all queued--> tf_engine_live_done
+ *   tick -> engine (live-dirty) --publish--> bus --queued--> forgotten by the live view
  *             (commit-dirty) --commit--> store   (publish_before_commit first)
  *
  * Thread safety: one tf_livebus per worker thread; the producer is shared (librdkafka is thread safe). */
@@ -49,8 +49,10 @@ void tf_livebus_free(tf_livebus *b);
 /* True when there is a topic to publish to. */
 bool tf_livebus_enabled(const tf_livebus *b);
 
-/* Publishes what e changed since its last successful publish. Returns false when something could
- * not be queued (the producer's queue is full): publish again later. */
+/* Publishes the finals and alerts not published yet and the changed candles of at most max_symbols
+ * symbols (engine.h tf_engine_drain_live_part; *done once nothing changed is left). Returns false when something could not be queued (the producer's queue is full):
+ * publish again later. tf_livebus_publish: every part at once. */
+bool tf_livebus_publish_part(tf_livebus *b, tf_engine *e, size_t max_symbols, bool *done);
 bool tf_livebus_publish(tf_livebus *b, tf_engine *e);
 
 /* The same for the n symbols given (the watched ones, engine.h tf_engine_drain_live_some),

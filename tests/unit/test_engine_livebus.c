@@ -169,10 +169,38 @@ TF_TEST(livebus_full_queue_keeps_the_view_for_the_next_publish)
 	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE); /* the queue drained */
 	rd_kafka_poll(rk, 0);
 	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 0);
-	TF_CHECK(tf_livebus_publish(b, e)); /* both again: the view was kept */
-	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 2);
+	TF_CHECK(tf_livebus_publish(b, e)); /* the one that did not fit (the other was queued) */
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 1);
 	TF_CHECK(tf_livebus_publish(b, e)); /* all queued: nothing more */
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 1);
+	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
+	fixture_free(&f);
+}
+
+/* A publish in parts (the worker's, between its records): each part its symbols only; a symbol that
+ * changes again after it went out comes once more, in the next round; done once nothing is left. */
+TF_TEST(livebus_publishes_in_parts)
+{
+	fixture f;
+	TF_CHECK(fixture_new(&f, "100000"));
+	tf_engine *e = f.e;
+	tf_livebus *b = f.b;
+	rd_kafka_t *rk = f.rk;
+	TF_CHECK(add(e, tick("AAAUSDT", T0 + 1000, 100, 100)) && add(e, tick("BBBUSDT", T0 + 1500, 50, 50)));
+	TF_CHECK(add(e, tick("CCCUSDT", T0 + 1700, 10, 10)));
+	bool done = true;
+	TF_CHECK(tf_livebus_publish_part(b, e, 2, &done) && !done);
 	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 2);
+	TF_CHECK(add(e, tick("AAAUSDT", T0 + 2000, 101, 100))); /* went out already: the next round */
+	TF_CHECK(tf_livebus_publish_part(b, e, 2, &done) && !done); /* CCC, the rest of the round */
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 3);
+	TF_CHECK(tf_livebus_publish_part(b, e, 2, &done) && done); /* AAA again, and nothing is left */
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 4);
+	TF_CHECK(tf_livebus_publish_part(b, e, 2, &done) && done);
+	TF_CHECK_EQ_INT(rd_kafka_outq_len(rk), 4);
+	tf_livebus_counts n;
+	tf_livebus_counts_get(b, &n);
+	TF_CHECK_EQ_INT(n.candles, 4);
 	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
 	fixture_free(&f);
 }
