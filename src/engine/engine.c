@@ -1201,6 +1201,18 @@ static tf_err drain_live_symbol(const tf_engine *e, const tf_eng_sym *s, int k, 
 	return TF_OK;
 }
 
+/* Hands s's changed candles of series k on (when candles) and forgets them for the live view: s
+ * stays listed, unchanged, until its round ends. */
+static tf_err hand_on(const tf_engine *e, tf_eng_sym *s, int k, bool candles, const tf_engine_sink *sink)
+{
+	tf_err err;
+	if (candles && (err = drain_live_symbol(e, s, k, sink)))
+		return err;
+	s->live_dirty = TF_SYM_LIVE_LISTED;
+	live_forget(e, s);
+	return TF_OK;
+}
+
 tf_err tf_engine_drain_live_part(tf_engine *e, int64_t interval_ms, size_t max_symbols, const tf_engine_sink *sink,
 				 bool *done)
 {
@@ -1215,12 +1227,8 @@ tf_err tf_engine_drain_live_part(tf_engine *e, int64_t interval_ms, size_t max_s
 	size_t end = e->nlive - e->live_next > max_symbols ? e->live_next + max_symbols : e->nlive;
 	for (; e->live_next < end; e->live_next++) {
 		tf_eng_sym *s = e->syms[e->live[e->live_next]];
-		if (!(s->live_dirty & TF_SYM_LIVE_CHANGED))
-			continue;
-		if (candles && (err = drain_live_symbol(e, s, k, sink)))
+		if ((s->live_dirty & TF_SYM_LIVE_CHANGED) && (err = hand_on(e, s, k, candles, sink)))
 			return err;
-		s->live_dirty = TF_SYM_LIVE_LISTED;
-		live_forget(e, s);
 	}
 	if (e->live_next < e->nlive)
 		return TF_OK;
@@ -1246,17 +1254,12 @@ tf_err tf_engine_drain_live_some(tf_engine *e, int64_t interval_ms, const char (
 	tf_err err = drain_live_finals(e, interval_ms, sink, &k);
 	if (err)
 		return err;
-	/* a lookup per symbol, not a walk of the live list: this runs every few milliseconds. A symbol
-	 * handed on is forgotten at once (it stays listed, unchanged, until the round ends) */
+	/* a lookup per symbol, not a walk of the live list: this runs every few milliseconds */
 	bool candles = k < e->cfg.nintervals && sink->on_candle;
 	for (size_t j = 0; j < n; j++) {
 		tf_eng_sym *s = tf_eng_sym_find(e, symbols[j]);
-		if (!s || !(s->live_dirty & TF_SYM_LIVE_CHANGED))
-			continue;
-		if (candles && (err = drain_live_symbol(e, s, k, sink)))
+		if (s && (s->live_dirty & TF_SYM_LIVE_CHANGED) && (err = hand_on(e, s, k, candles, sink)))
 			return err;
-		s->live_dirty = TF_SYM_LIVE_LISTED;
-		live_forget(e, s);
 	}
 	e->live_rows = e->nrows;
 	e->live_alerts = e->nalerts;

@@ -50,8 +50,9 @@ void tf_livebus_free(tf_livebus *b);
 bool tf_livebus_enabled(const tf_livebus *b);
 
 /* Publishes the finals and alerts not published yet and the changed candles of at most max_symbols
- * symbols (engine.h tf_engine_drain_live_part; *done once nothing changed is left). Returns false when something could not be queued (the producer's queue is full):
- * publish again later. tf_livebus_publish: every part at once. */
+ * symbols (engine.h tf_engine_drain_live_part; *done once nothing changed is left). Returns false
+ * when something could not be queued (the producer's queue is full): publish again later.
+ * tf_livebus_publish: every part at once. */
 bool tf_livebus_publish_part(tf_livebus *b, tf_engine *e, size_t max_symbols, bool *done);
 bool tf_livebus_publish(tf_livebus *b, tf_engine *e);
 
